@@ -1,0 +1,17 @@
+//! What every Signalen API function shares: how absolute links are built, the
+//! error body, and the layers that the reference applies to every response
+//! (CORS, `X-API-Version`, maintenance mode).
+
+pub mod error;
+pub mod layers;
+pub mod links;
+
+pub use error::ApiError;
+pub use layers::with_common_layers;
+pub use links::BaseUrl;
+
+/// Serves `router` as a Lambda function behind API Gateway (HTTP API,
+/// payload v2) — and under `cargo lambda watch` locally, which emulates the same.
+pub async fn run(router: axum::Router) -> Result<(), lambda_http::Error> {
+    lambda_http::run(router).await
+}
