@@ -91,7 +91,8 @@ apt_install() {
 # Runs a command as the postgres user when we are root (initdb and the
 # server refuse to run as root); as ourselves otherwise.
 as_postgres() {
-  if [[ "$(id -u)" == 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
+  # From /: the postgres user may not be allowed into the caller's directory.
+  if [[ "$(id -u)" == 0 ]]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 # The S3 buckets of the local stack (the template creates them in AWS).

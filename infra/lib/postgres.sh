@@ -26,7 +26,7 @@ postgres_dir() {
   mkdir -p "$dir"
   if [[ "$(id -u)" == 0 ]]; then
     chown postgres:postgres "$dir"
-    if ! runuser -u postgres -- test -w "$dir"; then
+    if ! as_postgres test -w "$dir"; then
       dir="/var/lib/signalen-stack/$(echo -n "$STACK_DIR" | sha256sum | cut -c1-12)/postgres"
       mkdir -p "$dir" && chown postgres:postgres "$dir"
     fi
