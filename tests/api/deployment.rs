@@ -60,15 +60,26 @@ fn template_routes(template: &Value) -> BTreeSet<(String, String)> {
         };
         for (_, event) in events {
             if event["Type"].as_str() == Some("HttpApi") {
-                let path = event["Properties"]["Path"]
-                    .as_str()
-                    .expect("HttpApi Path")
-                    .to_owned();
-                routes.insert((path, function.clone()));
+                let path = event["Properties"]["Path"].as_str().expect("HttpApi Path");
+                routes.insert((as_local_route(path), function.clone()));
             }
         }
     }
     routes
+}
+
+/// An API Gateway path in the local router's syntax: the greedy `{name+}`
+/// is matchit's catch-all `{*name}`; `{name}` is the same in both.
+fn as_local_route(path: &str) -> String {
+    path.split('/')
+        .map(
+            |segment| match segment.strip_prefix('{').and_then(|s| s.strip_suffix("+}")) {
+                Some(name) => format!("{{*{name}}}"),
+                None => segment.to_owned(),
+            },
+        )
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// (path, function crate) for every route of the local router in Cargo.toml.
@@ -145,6 +156,18 @@ fn api_gateway_and_the_local_router_send_the_same_paths_to_the_same_functions() 
         "routes in the local router but not in template.yaml: {only_local:?}"
     );
     assert!(deployed.contains(&("/signals/".to_owned(), "api-root".to_owned())));
+}
+
+#[test]
+fn greedy_api_gateway_paths_become_catch_all_routes() {
+    assert_eq!(
+        as_local_route("/signals/v1/public/terms/{proxy+}"),
+        "/signals/v1/public/terms/{*proxy}"
+    );
+    assert_eq!(
+        as_local_route("/signals/v1/private/signals/{id}"),
+        "/signals/v1/private/signals/{id}"
+    );
 }
 
 #[test]

@@ -49,3 +49,19 @@ async fn the_health_check_reaches_the_local_database() {
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.text().await.expect("text"), "Connectivity OK");
 }
+
+#[tokio::test]
+async fn the_public_categories_are_served_by_their_own_function() {
+    let response = send(
+        Method::GET,
+        "/signals/v1/public/terms/categories/afval/sub_categories/container-is-vol",
+    )
+    .await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    let sub: Value = response.json().await.expect("JSON");
+    assert_eq!(
+        sub["_links"]["self"]["href"],
+        api("/signals/v1/public/terms/categories/afval/sub_categories/container-is-vol")
+    );
+}

@@ -12,5 +12,6 @@ mod api_root;
 mod database;
 mod mail;
 mod object_store;
+mod public_terms;
 mod queue;
 mod search;

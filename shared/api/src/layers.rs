@@ -22,6 +22,7 @@ pub const HEALTH_PATH: &str = "/status/health";
 /// `X-API-Version` header, and maintenance mode.
 pub fn with_common_layers(router: Router) -> Router {
     router
+        .layer(middleware::from_fn(method_not_allowed))
         .layer(middleware::from_fn(maintenance_mode))
         .layer(SetResponseHeaderLayer::overriding(
             X_API_VERSION,
@@ -68,6 +69,29 @@ async fn maintenance_mode(request: Request<Body>, next: Next) -> Response {
     next.run(request).await
 }
 
+/// The router answers a method a route lacks with an empty 405; the
+/// reference answers with its error body, which clients show.
+async fn method_not_allowed(request: Request<Body>, next: Next) -> Response {
+    let method = request.method().clone();
+    let response = next.run(request).await;
+    if response.status() != StatusCode::METHOD_NOT_ALLOWED {
+        return response;
+    }
+    let (mut parts, _) = response.into_parts();
+    parts.headers.remove(http::header::CONTENT_LENGTH);
+    let body = axum::Json(
+        serde_json::json!({ "detail": format!("Methode \"{method}\" niet toegestaan.") }),
+    );
+    let mut replaced = body.into_response();
+    for (name, value) in parts.headers.iter() {
+        if name != CONTENT_TYPE {
+            replaced.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    *replaced.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
+    replaced
+}
+
 /// Whether a `MAINTENANCE_MODE` value switches maintenance on (`true`, any
 /// case, or `1`); unset or anything else leaves the API serving.
 fn maintenance_mode_on(value: Option<&str>) -> bool {
@@ -93,6 +117,23 @@ mod tests {
         assert!(!maintenance_mode_on(None));
         assert!(!maintenance_mode_on(Some("false")));
         assert!(!maintenance_mode_on(Some("")));
+    }
+
+    #[tokio::test]
+    async fn a_method_the_route_lacks_is_refused_in_the_reference_format() {
+        let request = Request::post("/signals/")
+            .body(Body::empty())
+            .expect("request");
+        let response = app().oneshot(request).await.expect("response");
+        assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+        assert!(response.headers().contains_key(http::header::ALLOW));
+        let body = axum::body::to_bytes(response.into_body(), 1024)
+            .await
+            .expect("body");
+        assert_eq!(
+            &body[..],
+            r#"{"detail":"Methode \"POST\" niet toegestaan."}"#.as_bytes()
+        );
     }
 
     #[tokio::test]

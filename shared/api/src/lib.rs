@@ -5,10 +5,12 @@
 pub mod error;
 pub mod layers;
 pub mod links;
+pub mod pagination;
 
 pub use error::ApiError;
 pub use layers::with_common_layers;
 pub use links::BaseUrl;
+pub use pagination::{Page, PageRequest};
 
 /// Serves `router` as a Lambda function behind API Gateway (HTTP API,
 /// payload v2) — and under `cargo lambda watch` locally, which emulates the same.

@@ -4,4 +4,8 @@
 //! HTTP conventions shared by the API functions live in `signalen-api`.
 
 pub mod category;
+pub mod deadline;
+pub mod department;
+pub mod signal;
+pub mod status;
 pub mod version;

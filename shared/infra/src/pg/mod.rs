@@ -4,6 +4,7 @@
 //! take any [`GenericClient`] so they work inside and outside a transaction
 //! that the calling service owns.
 
+mod categories;
 mod health;
 mod migrate;
 mod seed;
@@ -11,6 +12,7 @@ mod seed;
 use std::str::FromStr;
 use std::time::Duration;
 
+pub use categories::category_tree;
 pub use deadpool_postgres::{GenericClient, Object as Client, Pool};
 use deadpool_postgres::{Manager, ManagerConfig, RecyclingMethod, Runtime};
 pub use health::ping;

@@ -1,0 +1,236 @@
+//! HAL pagination, as the reference's list endpoints answer (drf-amsterdam
+//! `HALPagination`): `page` (1-based, or `last`) and `page_size` (default 100,
+//! no upper limit) from the query; `self`, `next` and `previous` links that
+//! repeat the request URL with `page` replaced; `count` of all matching rows.
+
+use http::Uri;
+use serde_json::{Value, json};
+
+use crate::{ApiError, BaseUrl};
+
+/// The page size when the query gives none, or one that is not a positive integer.
+pub const DEFAULT_PAGE_SIZE: u64 = 100;
+
+/// The page a client asked for, before the total is known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageRequest {
+    page: RequestedPage,
+    pub page_size: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RequestedPage {
+    Number(u64),
+    Last,
+    /// Not a positive integer nor `last`: every count answers 404.
+    Invalid,
+}
+
+/// A page resolved against the total: what to fetch and how to link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    pub number: u64,
+    pub size: u64,
+    pub count: u64,
+}
+
+impl PageRequest {
+    /// Reads `page` and `page_size` from a raw query string (the last value of
+    /// each wins, as in Django).
+    pub fn from_query(query: Option<&str>) -> Self {
+        let mut page = RequestedPage::Number(1);
+        let mut page_size = DEFAULT_PAGE_SIZE;
+        for (key, value) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
+            match key.as_ref() {
+                "page" => {
+                    page = match value.trim() {
+                        "last" => RequestedPage::Last,
+                        number => match number.parse::<u64>() {
+                            Ok(n) if n > 0 => RequestedPage::Number(n),
+                            _ => RequestedPage::Invalid,
+                        },
+                    }
+                }
+                "page_size" => {
+                    page_size = match value.trim().parse::<u64>() {
+                        Ok(n) if n > 0 => n,
+                        _ => DEFAULT_PAGE_SIZE,
+                    }
+                }
+                _ => {}
+            }
+        }
+        Self { page, page_size }
+    }
+
+    /// The page within `count` rows; 404 `Ongeldige pagina.` when it lies
+    /// outside them (an empty result still has a page 1).
+    pub fn resolve(self, count: u64) -> Result<Page, ApiError> {
+        let last = count.div_ceil(self.page_size).max(1);
+        let number = match self.page {
+            RequestedPage::Number(n) if n <= last => n,
+            RequestedPage::Last => last,
+            _ => return Err(ApiError::NotFound("Ongeldige pagina.")),
+        };
+        Ok(Page {
+            number,
+            size: self.page_size,
+            count,
+        })
+    }
+}
+
+impl Page {
+    /// Rows to skip (SQL `OFFSET`).
+    pub fn offset(&self) -> u64 {
+        (self.number - 1) * self.size
+    }
+
+    /// Rows to take (SQL `LIMIT`).
+    pub fn limit(&self) -> u64 {
+        self.size
+    }
+
+    fn has_next(&self) -> bool {
+        self.number * self.size < self.count
+    }
+
+    /// The HAL page document around `results`, linking from the request URL.
+    pub fn document(&self, base: &BaseUrl, uri: &Uri, results: Vec<Value>) -> Value {
+        let link = |number: u64| json!({ "href": base.join(&with_page(uri, number)) });
+        let none = || json!({ "href": null });
+        json!({
+            "_links": {
+                "self": { "href": base.join(uri.path_and_query().map_or(uri.path(), |pq| pq.as_str())) },
+                "next": if self.has_next() { link(self.number + 1) } else { none() },
+                "previous": if self.number > 1 { link(self.number - 1) } else { none() },
+            },
+            "count": self.count,
+            "results": results,
+        })
+    }
+}
+
+/// The request's path and query with `page` set to `number`; parameters
+/// sorted by name as Django's `replace_query_param` re-encodes them.
+fn with_page(uri: &Uri, number: u64) -> String {
+    let mut pairs: Vec<(String, String)> =
+        form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes())
+            .filter(|(key, _)| key != "page")
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+    pairs.push(("page".to_owned(), number.to_string()));
+    pairs.sort_by(|a, b| a.0.cmp(&b.0));
+    let query = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish();
+    format!("{}?{query}", uri.path())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base() -> BaseUrl {
+        BaseUrl::new("https://api.example.org")
+    }
+
+    #[test]
+    fn without_parameters_the_first_page_of_a_hundred_is_asked_for() {
+        let request = PageRequest::from_query(None);
+        let page = request.resolve(512).expect("page 1 exists");
+        assert_eq!((page.number, page.offset(), page.limit()), (1, 0, 100));
+    }
+
+    #[test]
+    fn a_page_size_that_is_not_a_positive_integer_falls_back_to_the_default() {
+        for query in [
+            "page_size=0",
+            "page_size=-3",
+            "page_size=veel",
+            "page_size=",
+        ] {
+            assert_eq!(
+                PageRequest::from_query(Some(query)).page_size,
+                DEFAULT_PAGE_SIZE,
+                "{query}"
+            );
+        }
+        assert_eq!(
+            PageRequest::from_query(Some("page_size=1000000")).page_size,
+            1_000_000
+        );
+    }
+
+    #[test]
+    fn last_is_the_last_page_and_pages_beyond_it_are_not_found() {
+        let last = PageRequest::from_query(Some("page=last&page_size=50"))
+            .resolve(101)
+            .expect("last");
+        assert_eq!(last.number, 3);
+        for query in ["page=4&page_size=50", "page=0", "page=twee", "page=-1"] {
+            let refused = PageRequest::from_query(Some(query)).resolve(101);
+            assert!(
+                matches!(refused, Err(ApiError::NotFound("Ongeldige pagina."))),
+                "{query}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_empty_result_has_a_first_page_but_no_second() {
+        assert!(PageRequest::from_query(None).resolve(0).is_ok());
+        assert!(PageRequest::from_query(Some("page=2")).resolve(0).is_err());
+    }
+
+    #[test]
+    fn links_repeat_the_request_url_with_the_page_replaced_and_sorted_parameters() {
+        let uri: Uri = "/signals/v1/private/signals/?status=m&page=2&page_size=100"
+            .parse()
+            .expect("uri");
+        let page = PageRequest::from_query(uri.query())
+            .resolve(512)
+            .expect("page 2");
+
+        let document = page.document(&base(), &uri, vec![]);
+
+        let links = &document["_links"];
+        assert_eq!(
+            links["self"]["href"],
+            "https://api.example.org/signals/v1/private/signals/?status=m&page=2&page_size=100"
+        );
+        assert_eq!(
+            links["next"]["href"],
+            "https://api.example.org/signals/v1/private/signals/?page=3&page_size=100&status=m"
+        );
+        assert_eq!(
+            links["previous"]["href"],
+            "https://api.example.org/signals/v1/private/signals/?page=1&page_size=100&status=m"
+        );
+        assert_eq!(document["count"], 512);
+    }
+
+    #[test]
+    fn the_link_keys_are_present_but_null_at_the_ends() {
+        let uri: Uri = "/signals/v1/public/terms/categories/".parse().expect("uri");
+        let page = PageRequest::from_query(uri.query())
+            .resolve(13)
+            .expect("page 1");
+
+        let document = page.document(&base(), &uri, vec![json!(1)]);
+
+        assert_eq!(document["_links"]["next"], json!({"href": null}));
+        assert_eq!(document["_links"]["previous"], json!({"href": null}));
+        assert_eq!(
+            document["_links"]["self"]["href"],
+            "https://api.example.org/signals/v1/public/terms/categories/"
+        );
+        assert_eq!(document["results"], json!([1]));
+    }
+
+    #[test]
+    fn repeated_parameters_survive_in_the_links() {
+        let uri: Uri = "/x/?status=m&status=b".parse().expect("uri");
+        assert_eq!(with_page(&uri, 2), "/x/?page=2&status=m&status=b");
+    }
+}
