@@ -208,14 +208,24 @@ pub async fn test_mailer() -> (Mailer, String) {
 }
 
 /// The messages the local SES (moto) says it has sent.
+///
+/// moto 5.2.5 builds `data.json` from every model it holds and answers 500
+/// ("FakeKey is not JSON serializable") when an S3 PUT of another test is in
+/// flight at that moment: asked again, it answers.
 pub async fn sent_mail() -> Vec<serde_json::Value> {
     let url = format!("{}/moto-api/data.json", stack_var("AWS_ENDPOINT_URL"));
-    let data: serde_json::Value = reqwest::get(&url)
-        .await
-        .unwrap_or_else(|e| panic!("moto at {url} is unreachable ({e}): {START_HINT}"))
-        .json()
-        .await
-        .expect("moto data is JSON");
+    let mut attempt = 0;
+    let data: serde_json::Value = loop {
+        attempt += 1;
+        let response = reqwest::get(&url)
+            .await
+            .unwrap_or_else(|e| panic!("moto at {url} is unreachable ({e}): {START_HINT}"));
+        match response.json().await {
+            Ok(data) => break data,
+            Err(_) if attempt < 10 => tokio::time::sleep(Duration::from_millis(200)).await,
+            Err(e) => panic!("moto data is not JSON after {attempt} attempts: {e}"),
+        }
+    };
     data["ses"]["Message"]
         .as_array()
         .cloned()

@@ -65,3 +65,47 @@ async fn the_public_categories_are_served_by_their_own_function() {
         api("/signals/v1/public/terms/categories/afval/sub_categories/container-is-vol")
     );
 }
+
+/// The whole login path as the frontend takes it locally: a token minted by
+/// `dev-token`'s code with the stack's key ($STACK_DIR/oidc), checked by the
+/// running function against the stack's JWKS (OIDC_JWKS), for a user in the
+/// local database.
+#[tokio::test]
+async fn a_token_minted_with_the_stacks_key_signs_in_to_the_private_api() {
+    let email = "integration-test@signalen.local";
+    let pool = signalen_infra::pg::pool(&signalen_infra::config::DatabaseConfig {
+        url: stack_var("DATABASE_URL").into(),
+        pool_size: 1,
+    })
+    .expect("pool");
+    let client = pool.get().await.expect("the local database");
+    signalen_infra::pg::create_superuser_if_missing(&client, email)
+        .await
+        .expect("the local user");
+    let pem = std::fs::read(stack_var("OIDC_DEV_SIGNING_KEY")).expect("the stack's signing key");
+    let key = dev_token::SigningKey::from_pem(&pem).expect("an RSA key");
+    let audiences: Vec<String> =
+        serde_json::from_str(&stack_var("OIDC_TRUSTED_AUDIENCES")).expect("a JSON array");
+    let token = key
+        .mint(&dev_token::TokenRequest {
+            email: email.into(),
+            issuer: stack_var("OIDC_OP_ISSUER"),
+            audience: audiences,
+            ttl: std::time::Duration::from_secs(60),
+        })
+        .expect("token");
+
+    let response = Client::new()
+        .get(api("/signals/v1/private/me/"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("the local API answers");
+    let anonymous = send(Method::GET, "/signals/v1/private/me").await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    let me: Value = response.json().await.expect("JSON");
+    assert_eq!(me["username"], email);
+    assert_eq!(me["is_superuser"], true);
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+}

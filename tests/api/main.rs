@@ -9,9 +9,13 @@ mod deployment;
 mod local_api;
 
 mod api_root;
+mod auth;
+mod classification;
 mod database;
 mod mail;
 mod object_store;
+mod private_admin;
+mod public_signals;
 mod public_terms;
 mod queue;
 mod search;

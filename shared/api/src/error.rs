@@ -9,6 +9,8 @@ use serde_json::json;
 /// once, with their cause, and answered with a generic body.
 #[derive(Debug)]
 pub enum ApiError {
+    /// 403: the caller lacks a permission the action needs (spec 05 §4.1).
+    Forbidden,
     /// 404 with the reference's text for a missing object.
     NotFound(&'static str),
     /// 503: a backing service is unavailable; the message says which.
@@ -26,6 +28,10 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, detail) = match self {
+            ApiError::Forbidden => (
+                StatusCode::FORBIDDEN,
+                "Je hebt geen toestemming om deze actie uit te voeren.",
+            ),
             ApiError::NotFound(detail) => (StatusCode::NOT_FOUND, detail),
             ApiError::Unavailable(detail) => (StatusCode::SERVICE_UNAVAILABLE, detail),
             ApiError::Unexpected(error) => {

@@ -1,11 +1,17 @@
 //! What every Signalen API function shares: how absolute links are built, the
 //! error body, and the layers that the reference applies to every response
-//! (CORS, `X-API-Version`, maintenance mode).
+//! (CORS, `X-API-Version`, maintenance mode); with the `auth` feature, the
+//! authentication and permission checks of the private API.
 
+#[cfg(feature = "auth")]
+pub mod auth;
+pub mod datetime;
 pub mod error;
+pub mod filters;
 pub mod layers;
 pub mod links;
 pub mod pagination;
+pub mod validation;
 
 pub use error::ApiError;
 pub use layers::with_common_layers;

@@ -63,6 +63,17 @@ impl BaseUrl {
     }
 }
 
+/// The absolute URL of a file in media storage (a category icon, …):
+/// under `media_base_url` when one is configured (`MEDIA_BASE_URL`, a CDN
+/// or bucket), else under `<API base>/signals/media/` as the reference serves it.
+pub fn media_url(base: &BaseUrl, media_base_url: Option<&str>, path: &str) -> String {
+    let path = path.trim_start_matches('/');
+    match media_base_url {
+        Some(media) => format!("{}/{path}", media.trim_end_matches('/')),
+        None => base.join(&format!("/signals/media/{path}")),
+    }
+}
+
 impl<S: Send + Sync> FromRequestParts<S> for BaseUrl {
     type Rejection = Infallible;
 
@@ -111,6 +122,23 @@ mod tests {
             ("x-forwarded-proto", "https,http"),
         ]));
         assert_eq!(base.as_str(), "https://meldingen.example.nl");
+    }
+
+    #[test]
+    fn media_files_live_under_the_media_base_or_the_api() {
+        let base = BaseUrl::new("https://api.example.org");
+        assert_eq!(
+            media_url(&base, None, "icons/categories/afval/afval.svg"),
+            "https://api.example.org/signals/media/icons/categories/afval/afval.svg"
+        );
+        assert_eq!(
+            media_url(
+                &base,
+                Some("https://cdn.example.org/media/"),
+                "/icons/a.png"
+            ),
+            "https://cdn.example.org/media/icons/a.png"
+        );
     }
 
     #[test]

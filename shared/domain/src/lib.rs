@@ -7,5 +7,7 @@ pub mod category;
 pub mod deadline;
 pub mod department;
 pub mod signal;
+pub mod source;
 pub mod status;
+pub mod user;
 pub mod version;

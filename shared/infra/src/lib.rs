@@ -5,6 +5,7 @@
 //! |-------------|---------------|--------------------------------------|
 //! | `pg`        | [`pg`]        | PostgreSQL + PostGIS (pool, migrations, seed) |
 //! | `s3`        | [`s3`]        | S3 (attachments, exports, models)    |
+//! | `s3`        | [`models`]    | classifier models in S3 (versions + pointer) |
 //! | `sqs`       | [`sqs`]       | SQS (background work)                |
 //! | `ses`       | [`ses`]       | SES v2 (e-mail)                      |
 //! | `search`    | [`search`]    | OpenSearch (full-text search)        |
@@ -14,6 +15,8 @@ pub mod config;
 
 #[cfg(feature = "aws")]
 pub mod aws;
+#[cfg(feature = "s3")]
+pub mod models;
 #[cfg(feature = "pg")]
 pub mod pg;
 #[cfg(feature = "s3")]

@@ -60,3 +60,61 @@ pub(crate) fn department(row: &Row) -> Result<Department, Error> {
         can_direct: row.try_get("can_direct")?,
     })
 }
+
+/// Every category with its note, current service level and all department
+/// links (with both flags), as the back office sees them (04b §5), in two
+/// queries whatever the size of the taxonomy.
+pub async fn back_office_taxonomy(
+    client: &impl GenericClient,
+) -> Result<signalen_domain::category::BackOfficeTaxonomy, Error> {
+    let categories = client
+        .query(
+            "SELECT c.id, c.parent_id, c.slug, c.name, c.public_name, c.is_public_accessible,
+                    c.configuration, c.handling, c.handling_message, c.is_active, c.description,
+                    c.icon, c.note, slo.n_days, slo.use_calendar_days
+             FROM signals_category c
+             LEFT JOIN signals_current_slo slo ON slo.category_id = c.id",
+            &[],
+        )
+        .await?
+        .iter()
+        .map(|row| {
+            let n_days: Option<i32> = row.try_get("n_days")?;
+            let use_calendar_days: Option<bool> = row.try_get("use_calendar_days")?;
+            let service_level = match (n_days, use_calendar_days) {
+                (Some(n_days), Some(use_calendar_days)) => {
+                    Some(signalen_domain::category::ServiceLevel {
+                        // The column has CHECK (n_days >= 0).
+                        n_days: u32::try_from(n_days).unwrap_or(0),
+                        use_calendar_days,
+                    })
+                }
+                _ => None,
+            };
+            Ok((category(row)?, row.try_get("note")?, service_level))
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+    let links = client
+        .query(
+            "SELECT cd.id AS link_id, cd.category_id, cd.is_responsible, cd.can_view,
+                    d.id, d.code, d.name, d.is_intern, d.can_direct
+             FROM signals_categorydepartment cd
+             JOIN signals_department d ON d.id = cd.department_id",
+            &[],
+        )
+        .await?
+        .iter()
+        .map(|row| {
+            Ok(signalen_domain::category::DepartmentLink {
+                id: row.try_get("link_id")?,
+                category_id: row.try_get("category_id")?,
+                department: department(row)?,
+                is_responsible: row.try_get("is_responsible")?,
+                can_view: row.try_get("can_view")?,
+            })
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+    Ok(signalen_domain::category::BackOfficeTaxonomy::new(
+        categories, links,
+    ))
+}

@@ -5,21 +5,41 @@
 //! that the calling service owns.
 
 mod categories;
+mod classification;
+mod departments;
 mod health;
+mod history;
 mod migrate;
+mod outbox;
 mod seed;
+mod signals;
+mod sources;
+mod throttle;
+mod users;
 
 use std::str::FromStr;
 use std::time::Duration;
 
-pub use categories::category_tree;
+pub use categories::{back_office_taxonomy, category_tree};
+pub use classification::{CategoryState, LabelledText, category_states, training_texts};
 pub use deadpool_postgres::{GenericClient, Object as Client, Pool};
 use deadpool_postgres::{Manager, ManagerConfig, RecyclingMethod, Runtime};
+pub use departments::{department_by_id, departments_with_category_names};
 pub use health::ping;
+pub use history::insert_history_entries;
 pub use migrate::{MigrationReport, migrate, schema_fingerprint};
+pub use outbox::{OutboxEvent, insert_outbox_event};
 use secrecy::ExposeSecret;
 pub use seed::{SHIPPED_TAXONOMY, SeedReport, seed};
+pub use signals::{
+    AreaMatch, AreasAtPoint, PublicSignal, areas_at, insert_category_assignment, insert_location,
+    insert_priority, insert_reporter, insert_signal, insert_status, insert_type,
+    public_signal_by_uuid, public_source_exists, set_initial_pointers, sub_category_for_assignment,
+};
+pub use sources::{source_by_id, sources};
+pub use throttle::{ThrottleDecision, throttle_request};
 pub use tokio_postgres;
+pub use users::{create_superuser_if_missing, exposed_permissions, user_detail, users_by_login};
 
 use crate::config::DatabaseConfig;
 

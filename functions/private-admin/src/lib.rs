@@ -1,0 +1,235 @@
+//! The back office's bootstrap resources, which the frontend loads right
+//! after login (spec 04b §0): the signed-in user (04 §12), departments
+//! (04b §4), categories with their service levels and departments (04b §5),
+//! sources (04b §9) and the permission list (04b §3).
+//!
+//! Every route authenticates first (401/403 of spec 05 §3.3), then checks
+//! the view permission (403), then the method (405), as the reference does
+//! (05 §4.4). Each request makes a constant number of queries: the user
+//! lookup, then one to three for the resource, whatever the data's size.
+
+mod categories;
+mod departments;
+mod me;
+mod permissions;
+mod representation;
+mod sources;
+
+use axum::Router;
+use axum::extract::FromRef;
+use axum::handler::Handler;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, get};
+use http::{HeaderValue, Method, StatusCode, header::ALLOW};
+use signalen_api::auth::{AuthenticatedUser, Authenticator};
+use signalen_api::{ApiError, with_common_layers};
+use signalen_domain::user::Permission;
+use signalen_infra::pg;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: pg::Pool,
+    pub auth: Authenticator,
+    /// Where category icons are served; `None`: `<API base>/signals/media/`.
+    pub media_base_url: Option<String>,
+}
+
+impl FromRef<AppState> for Authenticator {
+    fn from_ref(state: &AppState) -> Self {
+        state.auth.clone()
+    }
+}
+
+/// The routes of this function (each with and without its trailing slash),
+/// with the layers every API function shares.
+pub fn router(state: AppState) -> Router {
+    let routes = Router::new()
+        .merge(me::routes())
+        .merge(departments::routes())
+        .merge(categories::routes())
+        .merge(sources::routes())
+        .merge(permissions::routes())
+        .with_state(state);
+    with_common_layers(routes)
+}
+
+/// `path` and `path/`, both served by `route`.
+fn both(router: Router<AppState>, path: &str, route: MethodRouter<AppState>) -> Router<AppState> {
+    router
+        .route(path, route.clone())
+        .route(&format!("{path}/"), route)
+}
+
+/// A read-only route: `GET`/`HEAD` go to `handler`; any other method is
+/// authenticated, checked against `write` (what the reference's permission
+/// class asks for writes) and then refused with 405 — so that the order of
+/// 401, 403 and 405 is the reference's.
+fn read_only<H, T>(handler: H, write: &'static [Permission]) -> MethodRouter<AppState>
+where
+    H: Handler<T, AppState>,
+    T: 'static,
+{
+    get(handler).fallback(move |user: AuthenticatedUser, method: Method| async move {
+        refuse_method(&user, &method, write)
+    })
+}
+
+fn refuse_method(
+    user: &AuthenticatedUser,
+    method: &Method,
+    write: &[Permission],
+) -> Result<Response, ApiError> {
+    if method != Method::OPTIONS {
+        user.require_all(write)?;
+    }
+    let mut response = (
+        StatusCode::METHOD_NOT_ALLOWED,
+        axum::Json(serde_json::json!({
+            "detail": format!("Methode \"{method}\" niet toegestaan.")
+        })),
+    )
+        .into_response();
+    response
+        .headers_mut()
+        .insert(ALLOW, HeaderValue::from_static("GET, HEAD, OPTIONS"));
+    Ok(response)
+}
+
+/// Writes on resources guarded by `SIAPermissions`.
+const SIA_WRITE: &[Permission] = &[Permission::SIA_WRITE];
+
+/// A database connection, or 503 when there is none to be had.
+async fn connection(state: &AppState) -> Result<pg::Client, ApiError> {
+    state.pool.get().await.map_err(|e| {
+        tracing::error!(error.message = %e, "no database connection");
+        ApiError::Unavailable("De database is tijdelijk niet bereikbaar.")
+    })
+}
+
+/// A path id as the reference's router takes it: an integer names an
+/// object (missing: `No <Model> matches the given query.`); anything else
+/// is a 404 `Niet gevonden.` (spec 05 §4.3).
+fn path_id(raw: &str, missing: &'static str) -> Result<i32, ApiError> {
+    match raw.parse::<i32>() {
+        Ok(id) => Ok(id),
+        Err(_) if !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_digit()) => {
+            Err(ApiError::NotFound(missing))
+        }
+        Err(_) => Err(ApiError::NotFound("Niet gevonden.")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::{Body, to_bytes};
+    use axum::http::Request;
+    use dev_token::SigningKey;
+    use signalen_api::auth::{AuthConfig, JwksSource};
+    use signalen_infra::config::DatabaseConfig;
+    use tower::ServiceExt;
+
+    use super::*;
+
+    /// A pool whose server does not exist: port 9 (discard) is never a database.
+    fn unreachable_state(key: &SigningKey) -> AppState {
+        let pool = pg::pool(&DatabaseConfig {
+            url: "postgres://nobody@127.0.0.1:9/none".to_owned().into(),
+            pool_size: 1,
+        })
+        .expect("pool");
+        let auth = Authenticator::new(
+            &AuthConfig {
+                issuer: "https://login.example.org".into(),
+                verify_audience: true,
+                trusted_audiences: vec!["signals".into()],
+                jwks: JwksSource::Inline(key.jwks()),
+            },
+            pool.clone(),
+        )
+        .expect("authenticator");
+        AppState {
+            pool,
+            auth,
+            media_base_url: None,
+        }
+    }
+
+    async fn send(request: Request<Body>) -> (StatusCode, http::HeaderMap, String) {
+        let key = SigningKey::generate().expect("key");
+        let response = router(unreachable_state(&key))
+            .oneshot(request)
+            .await
+            .expect("response");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = to_bytes(response.into_body(), 4096).await.expect("body");
+        (status, headers, String::from_utf8_lossy(&body).into_owned())
+    }
+
+    #[tokio::test]
+    async fn an_api_gateway_event_without_a_token_is_a_401_before_any_database_work() {
+        let event = include_str!("../../../events/private-admin/get-me-without-token.json");
+        let request = lambda_http::request::from_str(event).expect("API Gateway v2 event");
+        let request = request.map(|body| Body::from(body.to_vec()));
+
+        let (status, headers, body) = send(request).await;
+
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert_eq!(headers["www-authenticate"], r#"Bearer realm="signals""#);
+        assert_eq!(
+            body,
+            r#"{"detail":"Authenticatiegegevens zijn niet opgegeven."}"#
+        );
+    }
+
+    #[tokio::test]
+    async fn every_route_and_method_asks_for_a_token_first() {
+        for (method, path) in [
+            (Method::GET, "/signals/v1/private/me"),
+            (Method::GET, "/signals/v1/private/departments/"),
+            (Method::GET, "/signals/v1/private/departments/3"),
+            (Method::GET, "/signals/v1/private/categories/"),
+            (Method::GET, "/signals/v1/private/categories/12/"),
+            (Method::GET, "/signals/v1/private/sources/"),
+            (Method::GET, "/signals/v1/private/permissions/"),
+            (Method::POST, "/signals/v1/private/departments/"),
+            (Method::PATCH, "/signals/v1/private/categories/12"),
+            (Method::DELETE, "/signals/v1/private/me/"),
+        ] {
+            let request = Request::builder()
+                .method(method.clone())
+                .uri(path)
+                .body(Body::empty())
+                .expect("request");
+            let (status, _, _) = send(request).await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {path}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_malformed_bearer_header_is_a_401_with_its_own_text() {
+        let request = Request::get("/signals/v1/private/me/")
+            .header("authorization", "Bearer")
+            .body(Body::empty())
+            .expect("request");
+        let (status, _, body) = send(request).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert!(body.contains("No credentials provided."), "{body}");
+    }
+
+    #[test]
+    fn path_ids_are_integers_or_not_found() {
+        assert_eq!(
+            path_id("12", "No Category matches the given query.").ok(),
+            Some(12)
+        );
+        assert!(matches!(
+            path_id("99999999999", "No Category matches the given query."),
+            Err(ApiError::NotFound("No Category matches the given query."))
+        ));
+        assert!(matches!(
+            path_id("twaalf", "No Category matches the given query."),
+            Err(ApiError::NotFound("Niet gevonden."))
+        ));
+    }
+}

@@ -1,0 +1,392 @@
+//! Creating a signal from a checked body (spec 03 §2.9): the lookups that
+//! can still refuse it, the enrichment, and one transaction that writes the
+//! signal, its first sub-records, their history and the `signal.created`
+//! event — committed together or not at all.
+
+use chrono::{DateTime, SubsecRound, Utc};
+use serde_json::Value;
+use signalen_api::validation::{ErrorDetail, FieldErrors};
+use signalen_domain::deadline::Deadlines;
+use signalen_domain::signal::{
+    AssignedCategory, CreatedSignal, DEFAULT_SOURCE, NewCategoryAssignment, NewLocation, NewSignal,
+    Priority, SIGNAL_CREATED, STADSDEEL_AREA_TYPE, SignalCreated, SignalType, address_columns,
+    derive_stadsdeel, initial_history,
+};
+use signalen_infra::pg::{self, AreasAtPoint, GenericClient, OutboxEvent};
+use uuid::Uuid;
+
+use crate::config::Config;
+use crate::request::{CreateSignalFields, CreateSignalRequest, UNKNOWN_SOURCE};
+
+/// Why no signal was created.
+#[derive(Debug)]
+pub enum CreateError {
+    /// The body was refused (400).
+    Invalid(FieldErrors),
+    /// The database failed.
+    Database(pg::Error),
+}
+
+impl From<pg::Error> for CreateError {
+    fn from(error: pg::Error) -> Self {
+        CreateError::Database(error)
+    }
+}
+
+impl From<FieldErrors> for CreateError {
+    fn from(errors: FieldErrors) -> Self {
+        CreateError::Invalid(errors)
+    }
+}
+
+/// The signal as created, for the response.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Created {
+    pub ids: CreatedSignal,
+    pub signal: NewSignal,
+}
+
+/// Checks `body`, then creates the signal it describes.
+pub async fn create_signal(
+    client: &mut pg::Client,
+    config: &Config,
+    body: &Value,
+) -> Result<Created, CreateError> {
+    let mut fields = CreateSignalFields::read(body, &config.bounding_box)?;
+    let (category, areas) = look_up(&*client, config, &mut fields).await?;
+    let request = fields.into_request()?;
+    // `look_up` refused the category field when no category has its slugs.
+    let category = category.ok_or_else(|| {
+        let mut errors = FieldErrors::new();
+        errors.insert("category", request.category.does_not_exist());
+        errors
+    })?;
+    let signal = new_signal(request, category, areas, config, now());
+    let ids = write(client, &signal).await?;
+    tracing::info!(signal_id = ids.signal_id, "signal created");
+    Ok(Created { ids, signal })
+}
+
+/// Now, to the microsecond the database keeps, so the deadlines computed
+/// from it are those of the stored `created_at`.
+fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
+}
+
+/// The database lookups, pipelined on one connection: the category a valid
+/// link names (refused when none has its slugs), whether a source other
+/// than the default is an active public one, and the areas the point lies
+/// in (only when the body may still pass).
+async fn look_up(
+    client: &impl GenericClient,
+    config: &Config,
+    fields: &mut CreateSignalFields,
+) -> Result<(Option<AssignedCategory>, AreasAtPoint), pg::Error> {
+    let category = async {
+        match &fields.category {
+            Ok(input) => {
+                pg::sub_category_for_assignment(client, &input.link.main_slug, &input.link.sub_slug)
+                    .await
+            }
+            Err(_) => Ok(None),
+        }
+    };
+    let source = async {
+        match &fields.source {
+            Ok(Some(name)) if !name.eq_ignore_ascii_case(DEFAULT_SOURCE) => {
+                pg::public_source_exists(client, name).await.map(Some)
+            }
+            _ => Ok(None),
+        }
+    };
+    let areas = async {
+        match &fields.location {
+            Ok(location) if config.determine_stadsdeel || config.default_area_type.is_some() => {
+                pg::areas_at(
+                    client,
+                    location.point,
+                    config.determine_stadsdeel.then_some(STADSDEEL_AREA_TYPE),
+                    config.default_area_type.as_deref(),
+                )
+                .await
+            }
+            _ => Ok(AreasAtPoint::default()),
+        }
+    };
+    let (category, source_known, areas) = tokio::try_join!(category, source, areas)?;
+    if let (Ok(input), None) = (&fields.category, &category) {
+        fields.category = Err(input.does_not_exist());
+    }
+    if source_known == Some(false) {
+        fields.source = Err(ErrorDetail::message(UNKNOWN_SOURCE));
+    }
+    Ok((category, areas))
+}
+
+/// The signal to write: district and area from the areas (overriding what
+/// the client sent), the address texts, the source rewritten for internal
+/// reporters, the deadlines of the category's current service level.
+fn new_signal(
+    request: CreateSignalRequest,
+    category: AssignedCategory,
+    areas: AreasAtPoint,
+    config: &Config,
+    created_at: DateTime<Utc>,
+) -> NewSignal {
+    let location = request.location;
+    let stadsdeel = derive_stadsdeel(
+        areas.stadsdeel_area.as_ref().map(|area| area.code.as_str()),
+        location.stadsdeel,
+    );
+    let (area_type_code, area_code, area_name) = match areas.default_area {
+        Some(area) => (Some(area.type_code), Some(area.code), Some(area.name)),
+        None => (
+            location.area_type_code,
+            location.area_code,
+            location.area_name,
+        ),
+    };
+    let (address_text, postcode) = address_columns(location.address.as_ref());
+    let source = request
+        .reporter
+        .email
+        .as_deref()
+        .zip(config.source_rewrite.as_ref())
+        .and_then(|(email, rewrite)| rewrite.source_for(email).map(str::to_owned))
+        .or(request.source)
+        .unwrap_or_else(|| DEFAULT_SOURCE.to_owned());
+    let deadlines = Deadlines::compute(created_at, category.service_level.map(|(_, level)| level))
+        .unwrap_or_else(|error| {
+            tracing::warn!(category_id = category.id, error.message = %error, "no deadlines");
+            None
+        });
+    NewSignal {
+        uuid: Uuid::new_v4(),
+        source,
+        text: request.text,
+        text_extra: request.text_extra,
+        incident_date_start: request.incident_date_start,
+        incident_date_end: request.incident_date_end,
+        extra_properties: request.extra_properties,
+        created_at,
+        location: NewLocation {
+            point: location.point,
+            stadsdeel,
+            buurt_code: location.buurt_code,
+            area_type_code,
+            area_code,
+            area_name,
+            address: location.address,
+            address_text,
+            postcode,
+            extra_properties: location.extra_properties,
+        },
+        category_assignment: NewCategoryAssignment {
+            category,
+            text: request.category.text,
+            deadlines,
+        },
+        reporter: request.reporter,
+        priority: Priority::Normal,
+        signal_type: SignalType::Signal,
+    }
+}
+
+/// One transaction: the signal; its sub-records (pipelined); the pointers,
+/// the history entries and the outbox event (pipelined); commit.
+async fn write(client: &mut pg::Client, signal: &NewSignal) -> Result<CreatedSignal, pg::Error> {
+    let tx = client.transaction().await?;
+    let at = signal.created_at;
+    let signal_id = pg::insert_signal(&tx, signal).await?;
+    let (location_id, status_id, category_assignment_id, reporter_id, priority_id, type_id) = tokio::try_join!(
+        pg::insert_location(&tx, signal_id, &signal.location, at),
+        pg::insert_status(&tx, signal_id, NewSignal::INITIAL_STATE, at),
+        pg::insert_category_assignment(&tx, signal_id, &signal.category_assignment, at),
+        pg::insert_reporter(&tx, signal_id, &signal.reporter, at),
+        pg::insert_priority(&tx, signal_id, signal.priority, at),
+        pg::insert_type(&tx, signal_id, signal.signal_type, at),
+    )?;
+    let created = CreatedSignal {
+        signal_id,
+        location_id,
+        status_id,
+        category_assignment_id,
+        reporter_id,
+        priority_id,
+        type_id,
+    };
+    let history = initial_history(signal, &created, None);
+    let event = OutboxEvent {
+        aggregate_type: "signal",
+        aggregate_id: signal_id.to_string(),
+        event_type: SIGNAL_CREATED,
+        payload: serde_json::to_value(SignalCreated::new(signal, &created)).unwrap_or(Value::Null),
+        occurred_at: at,
+    };
+    tokio::try_join!(
+        pg::set_initial_pointers(&tx, &created, at),
+        pg::insert_history_entries(&tx, signal_id, &history),
+        pg::insert_outbox_event(&tx, &event),
+    )?;
+    tx.commit().await?;
+    Ok(created)
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+    use serde_json::json;
+    use signalen_domain::category::ServiceLevel;
+    use signalen_domain::signal::{BoundingBox, Stadsdeel};
+    use signalen_infra::pg::AreaMatch;
+
+    use super::*;
+
+    fn request(email: Option<&str>, source: Option<&str>) -> CreateSignalRequest {
+        let mut body = json!({
+            "text": "Afval",
+            "location": {"geometrie": {"type": "Point", "coordinates": [4.9, 52.37]},
+                         "stadsdeel": "A", "area_code": "eigen", "area_name": "Eigen",
+                         "address": {"openbare_ruimte": "Amstel", "huisnummer": 1, "postcode": "1011PN",
+                                     "woonplaats": "Amsterdam"}},
+            "category": {"sub_category": "/signals/v1/public/terms/categories/afval/sub_categories/grofvuil"},
+            "reporter": {"email": email},
+            "incident_date_start": "2024-03-01T09:30:00+01:00"
+        });
+        if let Some(source) = source {
+            body["source"] = json!(source);
+        }
+        CreateSignalFields::read(&body, &BoundingBox::default())
+            .and_then(CreateSignalFields::into_request)
+            .expect("valid")
+    }
+
+    fn grofvuil() -> AssignedCategory {
+        AssignedCategory {
+            id: 7,
+            main_slug: "afval".to_owned(),
+            slug: "grofvuil".to_owned(),
+            name: "Grofvuil".to_owned(),
+            handling_message: Some("Wij halen het op.".to_owned()),
+            service_level: Some((
+                3,
+                ServiceLevel {
+                    n_days: 3,
+                    use_calendar_days: false,
+                },
+            )),
+        }
+    }
+
+    fn friday_morning() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2024, 3, 1, 9, 15, 30)
+            .single()
+            .expect("valid")
+    }
+
+    #[test]
+    fn areas_override_the_district_and_area_the_client_sent() {
+        let areas = AreasAtPoint {
+            stadsdeel_area: Some(AreaMatch {
+                type_code: "sia-stadsdeel".to_owned(),
+                code: "noord".to_owned(),
+                name: "Noord".to_owned(),
+            }),
+            default_area: Some(AreaMatch {
+                type_code: "district".to_owned(),
+                code: "N61".to_owned(),
+                name: "Oostzanerwerf".to_owned(),
+            }),
+        };
+        let signal = new_signal(
+            request(None, None),
+            grofvuil(),
+            areas,
+            &Config::default(),
+            friday_morning(),
+        );
+        let location = &signal.location;
+        assert_eq!(location.stadsdeel, Some(Stadsdeel::Noord));
+        assert_eq!(
+            (
+                location.area_type_code.as_deref(),
+                location.area_code.as_deref(),
+                location.area_name.as_deref()
+            ),
+            (Some("district"), Some("N61"), Some("Oostzanerwerf"))
+        );
+        assert_eq!(location.address_text, "Amstel 1 1011PN Amsterdam");
+        assert_eq!(location.postcode.as_deref(), Some("1011PN"));
+    }
+
+    #[test]
+    fn without_areas_the_client_values_stay() {
+        let signal = new_signal(
+            request(None, None),
+            grofvuil(),
+            AreasAtPoint::default(),
+            &Config::default(),
+            friday_morning(),
+        );
+        assert_eq!(signal.location.stadsdeel, Some(Stadsdeel::Centrum));
+        assert_eq!(signal.location.area_code.as_deref(), Some("eigen"));
+    }
+
+    #[test]
+    fn deadlines_come_from_the_service_level_and_the_creation_time() {
+        let signal = new_signal(
+            request(None, None),
+            grofvuil(),
+            AreasAtPoint::default(),
+            &Config::default(),
+            friday_morning(),
+        );
+        let deadlines = signal
+            .category_assignment
+            .deadlines
+            .expect("a service level");
+        // Friday 10:15 local + 3 working days = Wednesday 10:15 local.
+        assert_eq!(deadlines.deadline.to_rfc3339(), "2024-03-06T09:15:30+00:00");
+        assert_eq!(signal.created_at, friday_morning());
+        assert_eq!(
+            signal.category_assignment.stored_handling_message(),
+            Some("Wij halen het op.")
+        );
+    }
+
+    #[test]
+    fn internal_reporters_get_the_internal_source_and_others_keep_theirs() {
+        let make = |email, source| {
+            new_signal(
+                request(email, source),
+                grofvuil(),
+                AreasAtPoint::default(),
+                &Config::default(),
+                friday_morning(),
+            )
+            .source
+        };
+        assert_eq!(
+            make(Some("medewerker@amsterdam.nl"), None),
+            "Interne melding"
+        );
+        assert_eq!(make(Some("webcare@amsterdam.nl"), Some("online")), "online");
+        assert_eq!(make(Some("melder@example.com"), Some("ONLINE")), "ONLINE");
+        assert_eq!(make(None, None), "online");
+        let no_rewrite = Config {
+            source_rewrite: None,
+            ..Config::default()
+        };
+        assert_eq!(
+            new_signal(
+                request(Some("medewerker@amsterdam.nl"), None),
+                grofvuil(),
+                AreasAtPoint::default(),
+                &no_rewrite,
+                friday_morning(),
+            )
+            .source,
+            "online"
+        );
+    }
+}

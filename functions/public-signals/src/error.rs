@@ -1,0 +1,53 @@
+//! The answers of this function that are not a signal.
+
+use axum::Json;
+use axum::response::{IntoResponse, Response};
+use http::StatusCode;
+use serde_json::json;
+use signalen_api::ApiError;
+use signalen_api::validation::FieldErrors;
+
+use crate::throttle;
+
+/// Every refusal and failure, mapped to the reference's status and body.
+#[derive(Debug)]
+pub enum Error {
+    /// 400 field errors.
+    Invalid(FieldErrors),
+    /// 400 `{"detail": "JSON parse error - …"}`: not JSON, or too large.
+    Parse(String),
+    /// 415: a body that is not JSON.
+    UnsupportedMediaType(String),
+    /// 429.
+    Throttled { retry_after: Option<f64> },
+    /// 404, 503 and 500 as every function answers them.
+    Api(ApiError),
+}
+
+impl From<ApiError> for Error {
+    fn from(error: ApiError) -> Self {
+        Error::Api(error)
+    }
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        match self {
+            Error::Invalid(errors) => errors.into_response(),
+            Error::Parse(reason) => (
+                StatusCode::BAD_REQUEST,
+                Json(json!({ "detail": format!("JSON parse error - {reason}") })),
+            )
+                .into_response(),
+            Error::UnsupportedMediaType(media_type) => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                Json(json!({
+                    "detail": format!("Ongeldige media type \"{media_type}\" in aanvraag.")
+                })),
+            )
+                .into_response(),
+            Error::Throttled { retry_after } => throttle::throttled(retry_after),
+            Error::Api(error) => error.into_response(),
+        }
+    }
+}
