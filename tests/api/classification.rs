@@ -44,35 +44,15 @@ fn trained() -> &'static (Bytes, Metrics) {
     })
 }
 
-/// The corpus' `text,main_slug,sub_slug` rows (quoted fields with commas and
-/// doubled quotes, as written by Python's csv module).
+/// The corpus' `text,main_slug,sub_slug` rows.
 fn csv_rows(text: &str) -> Vec<TrainingRow> {
-    let mut rows = Vec::new();
-    let mut fields = Vec::new();
-    let mut field = String::new();
-    let mut quoted = false;
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (c, quoted) {
-            ('"', true) if chars.peek() == Some(&'"') => {
-                chars.next();
-                field.push('"');
-            }
-            ('"', _) => quoted = !quoted,
-            (',', false) => fields.push(std::mem::take(&mut field)),
-            ('\n', false) => {
-                fields.push(std::mem::take(&mut field));
-                if let [text, main, sub] = fields.as_slice() {
-                    rows.push(TrainingRow::new(text, main, sub));
-                }
-                fields.clear();
-            }
-            ('\r', false) => {}
-            (c, _) => field.push(c),
-        }
-    }
-    rows.remove(0);
-    rows
+    csv::Reader::from_reader(text.as_bytes())
+        .records()
+        .map(|record| {
+            let record = record.expect("a CSV record");
+            TrainingRow::new(&record[0], &record[1], &record[2])
+        })
+        .collect()
 }
 
 async fn model_store() -> ModelStore {
