@@ -17,12 +17,15 @@ use uuid::Uuid;
 
 use crate::config::Config;
 use crate::request::{CreateSignalFields, CreateSignalRequest, UNKNOWN_SOURCE};
+use crate::throttle::{self, ThrottleRate};
 
 /// Why no signal was created.
 #[derive(Debug)]
 pub enum CreateError {
     /// The body was refused (400).
     Invalid(FieldErrors),
+    /// Over the rate (429); `retry_after` in seconds.
+    Throttled { retry_after: Option<f64> },
     /// The database failed.
     Database(pg::Error),
 }
@@ -46,25 +49,74 @@ pub struct Created {
     pub signal: NewSignal,
 }
 
-/// Checks `body`, then creates the signal it describes.
+/// Counts the request against the throttle, checks `body`, then creates the
+/// signal it describes. The throttle statement runs in the same pipeline as
+/// the lookups; a throttled request is refused whatever its body.
 pub async fn create_signal(
-    client: &mut pg::Client,
+    client: &pg::Client,
     config: &Config,
+    throttle: Option<&ThrottleCheck>,
     body: &Value,
 ) -> Result<Created, CreateError> {
-    let mut fields = CreateSignalFields::read(body, &config.bounding_box)?;
-    let (category, areas) = look_up(&*client, config, &mut fields).await?;
+    let (throttled, read) = match CreateSignalFields::read(body, &config.bounding_box) {
+        Ok(mut fields) => {
+            let (throttled, found) = tokio::try_join!(
+                count_request(client, throttle),
+                look_up(client, config, &mut fields)
+            )?;
+            (throttled, Ok((fields, found)))
+        }
+        Err(errors) => (count_request(client, throttle).await?, Err(errors)),
+    };
+    if let Some(retry_after) = throttled {
+        return Err(CreateError::Throttled { retry_after });
+    }
+    let (fields, found) = read?;
     let request = fields.into_request()?;
-    // `look_up` refused the category field when no category has its slugs.
-    let category = category.ok_or_else(|| {
+    // `look_up` refused the category field when no category has its slugs,
+    // and drew ids for every body without errors.
+    let (Some(category), Some(ids)) = (found.category, found.ids) else {
         let mut errors = FieldErrors::new();
         errors.insert("category", request.category.does_not_exist());
-        errors
-    })?;
-    let signal = new_signal(request, category, areas, config, now());
-    let ids = write(client, &signal).await?;
+        return Err(CreateError::Invalid(errors));
+    };
+    let signal = new_signal(request, category, found.areas, config, now());
+    write(client, &signal, &ids).await?;
     tracing::info!(signal_id = ids.signal_id, "signal created");
     Ok(Created { ids, signal })
+}
+
+/// A request to count against the throttle: the client's hashed address
+/// and the rate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ThrottleCheck {
+    pub ident: [u8; 32],
+    pub rate: ThrottleRate,
+}
+
+/// Counts a request; `Some(retry_after)` when it is over the rate.
+pub async fn count_request(
+    client: &impl GenericClient,
+    check: Option<&ThrottleCheck>,
+) -> Result<Option<Option<f64>>, pg::Error> {
+    let Some(check) = check else {
+        return Ok(None);
+    };
+    let decision = pg::throttle_request(
+        client,
+        throttle::SCOPE,
+        &check.ident,
+        check.rate.requests,
+        check.rate.window,
+    )
+    .await?;
+    Ok(match decision {
+        pg::ThrottleDecision::Allowed => None,
+        pg::ThrottleDecision::Throttled { retry_after } => {
+            tracing::info!("public create throttled");
+            Some(retry_after)
+        }
+    })
 }
 
 /// Now, to the microsecond the database keeps, so the deadlines computed
@@ -81,7 +133,7 @@ async fn look_up(
     client: &impl GenericClient,
     config: &Config,
     fields: &mut CreateSignalFields,
-) -> Result<(Option<AssignedCategory>, AreasAtPoint), pg::Error> {
+) -> Result<Found, pg::Error> {
     let category = async {
         match &fields.category {
             Ok(input) => {
@@ -113,14 +165,33 @@ async fn look_up(
             _ => Ok(AreasAtPoint::default()),
         }
     };
-    let (category, source_known, areas) = tokio::try_join!(category, source, areas)?;
+    let ids = async {
+        if fields.may_pass() {
+            pg::allocate_signal_ids(client).await.map(Some)
+        } else {
+            Ok(None)
+        }
+    };
+    let (category, source_known, areas, ids) = tokio::try_join!(category, source, areas, ids)?;
     if let (Ok(input), None) = (&fields.category, &category) {
         fields.category = Err(input.does_not_exist());
     }
     if source_known == Some(false) {
         fields.source = Err(ErrorDetail::message(UNKNOWN_SOURCE));
     }
-    Ok((category, areas))
+    Ok(Found {
+        category,
+        areas,
+        ids,
+    })
+}
+
+/// What the lookups found.
+struct Found {
+    category: Option<AssignedCategory>,
+    areas: AreasAtPoint,
+    /// Drawn only for a body that may still pass.
+    ids: Option<CreatedSignal>,
 }
 
 /// The signal to write: district and area from the areas (overriding what
@@ -192,44 +263,22 @@ fn new_signal(
     }
 }
 
-/// One transaction: the signal; its sub-records (pipelined); the pointers,
-/// the history entries and the outbox event (pipelined); commit.
-async fn write(client: &mut pg::Client, signal: &NewSignal) -> Result<CreatedSignal, pg::Error> {
-    let tx = client.transaction().await?;
-    let at = signal.created_at;
-    let signal_id = pg::insert_signal(&tx, signal).await?;
-    let (location_id, status_id, category_assignment_id, reporter_id, priority_id, type_id) = tokio::try_join!(
-        pg::insert_location(&tx, signal_id, &signal.location, at),
-        pg::insert_status(&tx, signal_id, NewSignal::INITIAL_STATE, at),
-        pg::insert_category_assignment(&tx, signal_id, &signal.category_assignment, at),
-        pg::insert_reporter(&tx, signal_id, &signal.reporter, at),
-        pg::insert_priority(&tx, signal_id, signal.priority, at),
-        pg::insert_type(&tx, signal_id, signal.signal_type, at),
-    )?;
-    let created = CreatedSignal {
-        signal_id,
-        location_id,
-        status_id,
-        category_assignment_id,
-        reporter_id,
-        priority_id,
-        type_id,
-    };
-    let history = initial_history(signal, &created, None);
+/// One statement, so one transaction: the signal, its first sub-records,
+/// their history entries and the `signal.created` event.
+async fn write(
+    client: &impl GenericClient,
+    signal: &NewSignal,
+    ids: &CreatedSignal,
+) -> Result<(), pg::Error> {
+    let history = initial_history(signal, ids, None);
     let event = OutboxEvent {
         aggregate_type: "signal",
-        aggregate_id: signal_id.to_string(),
+        aggregate_id: ids.signal_id.to_string(),
         event_type: SIGNAL_CREATED,
-        payload: serde_json::to_value(SignalCreated::new(signal, &created)).unwrap_or(Value::Null),
-        occurred_at: at,
+        payload: serde_json::to_value(SignalCreated::new(signal, ids)).unwrap_or(Value::Null),
+        occurred_at: signal.created_at,
     };
-    tokio::try_join!(
-        pg::set_initial_pointers(&tx, &created, at),
-        pg::insert_history_entries(&tx, signal_id, &history),
-        pg::insert_outbox_event(&tx, &event),
-    )?;
-    tx.commit().await?;
-    Ok(created)
+    pg::insert_initial_signal(client, signal, ids, &history, &event).await
 }
 
 #[cfg(test)]

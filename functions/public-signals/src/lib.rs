@@ -22,7 +22,7 @@ use signalen_infra::pg;
 use uuid::Uuid;
 
 pub use crate::config::Config;
-use crate::create::{CreateError, create_signal};
+use crate::create::{CreateError, ThrottleCheck, count_request, create_signal};
 pub use crate::error::Error;
 use crate::representation::public_signal;
 
@@ -62,31 +62,40 @@ async fn connection(state: &AppState) -> Result<pg::Client, ApiError> {
     })
 }
 
-/// `POST …/signals/`: throttle (every POST counts, valid or not, as in the
-/// reference), read the JSON body, create; 201 with the public shape.
+/// `POST …/signals/`: read the JSON body, count the request against the
+/// throttle (every POST counts, valid or not, and a throttled one is
+/// refused whatever its body, as in the reference), create; 201 with the
+/// public shape.
 async fn create(
     State(state): State<AppState>,
     request: Request<Body>,
 ) -> Result<(StatusCode, Json<Value>), Error> {
     let (parts, body) = request.into_parts();
-    let mut client = connection(&state).await?;
-    if let Some(rate) = state.config.throttle {
-        let address = throttle::client_address(&parts);
-        let ident = throttle::address_hash(state.config.throttle_key.as_ref(), &address);
-        let decision =
-            pg::throttle_request(&client, throttle::SCOPE, &ident, rate.requests, rate.window)
+    let client = connection(&state).await?;
+    let check = state.config.throttle.map(|rate| ThrottleCheck {
+        ident: throttle::address_hash(
+            state.config.throttle_key.as_ref(),
+            &throttle::client_address(&parts),
+        ),
+        rate,
+    });
+    let body = match json_body(&parts.headers, body).await {
+        Ok(body) => body,
+        Err(refused) => {
+            let throttled = count_request(&client, check.as_ref())
                 .await
                 .map_err(ApiError::unexpected)?;
-        if let pg::ThrottleDecision::Throttled { retry_after } = decision {
-            tracing::info!("public create throttled");
-            return Err(Error::Throttled { retry_after });
+            return Err(match throttled {
+                Some(retry_after) => Error::Throttled { retry_after },
+                None => refused,
+            });
         }
-    }
-    let body = json_body(&parts.headers, body).await?;
-    let created = create_signal(&mut client, &state.config, &body)
+    };
+    let created = create_signal(&client, &state.config, check.as_ref(), &body)
         .await
         .map_err(|error| match error {
             CreateError::Invalid(errors) => Error::Invalid(errors),
+            CreateError::Throttled { retry_after } => Error::Throttled { retry_after },
             CreateError::Database(error) => Error::Api(ApiError::unexpected(error)),
         })?;
     let signal = pg::PublicSignal {

@@ -148,6 +148,22 @@ impl CreateSignalFields {
         })
     }
 
+    /// Whether the body can still pass: no field refused, no unknown key,
+    /// no session (the database may still refuse category or source).
+    pub fn may_pass(&self) -> bool {
+        self.source.is_ok()
+            && self.text.is_ok()
+            && self.text_extra.is_ok()
+            && self.location.is_ok()
+            && self.category.is_ok()
+            && self.reporter.is_ok()
+            && self.incident_date_start.is_ok()
+            && self.incident_date_end.is_ok()
+            && self.extra_properties.is_ok()
+            && matches!(self.session, Ok(None))
+            && self.unknown_keys.is_empty()
+    }
+
     /// The request, or the errors: field errors first (all of them, in
     /// field order); then unknown keys; then the session.
     pub fn into_request(self) -> Result<CreateSignalRequest, FieldErrors> {

@@ -8,7 +8,6 @@ mod categories;
 mod classification;
 mod departments;
 mod health;
-mod history;
 mod migrate;
 mod outbox;
 mod seed;
@@ -26,15 +25,13 @@ pub use deadpool_postgres::{GenericClient, Object as Client, Pool};
 use deadpool_postgres::{Manager, ManagerConfig, RecyclingMethod, Runtime};
 pub use departments::{department_by_id, departments_with_category_names};
 pub use health::ping;
-pub use history::insert_history_entries;
 pub use migrate::{MigrationReport, migrate, schema_fingerprint};
-pub use outbox::{OutboxEvent, insert_outbox_event};
+pub use outbox::OutboxEvent;
 use secrecy::ExposeSecret;
 pub use seed::{SHIPPED_TAXONOMY, SeedReport, seed};
 pub use signals::{
-    AreaMatch, AreasAtPoint, PublicSignal, areas_at, insert_category_assignment, insert_location,
-    insert_priority, insert_reporter, insert_signal, insert_status, insert_type,
-    public_signal_by_uuid, public_source_exists, set_initial_pointers, sub_category_for_assignment,
+    AreaMatch, AreasAtPoint, PublicSignal, allocate_signal_ids, areas_at, insert_initial_signal,
+    public_signal_by_uuid, public_source_exists, sub_category_for_assignment,
 };
 pub use sources::{source_by_id, sources};
 pub use throttle::{ThrottleDecision, throttle_request};

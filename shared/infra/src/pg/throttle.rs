@@ -36,7 +36,9 @@ pub async fn throttle_request(
     let limit = i32::try_from(limit).unwrap_or(i32::MAX);
     let row = client
         .query_one(
-            "WITH stale AS (
+            &client
+                .prepare_cached(
+                    "WITH stale AS (
                  DELETE FROM api_throttle
                  WHERE ctid IN (
                      SELECT ctid FROM api_throttle
@@ -69,6 +71,8 @@ pub async fn throttle_request(
                                               - statement_timestamp())::float8 AS oldest_leaves_in
              )
              SELECT allowed, count, oldest_leaves_in FROM upsert",
+                )
+                .await?,
             &[&scope, &ident, &window_seconds, &limit],
         )
         .await?;
