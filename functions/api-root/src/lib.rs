@@ -77,19 +77,13 @@ async fn health(State(state): State<AppState>) -> Response {
 mod tests {
     use axum::body::{Body, to_bytes};
     use axum::http::Request;
-    use signalen_infra::config::DatabaseConfig;
     use tower::ServiceExt;
 
     use super::*;
 
-    /// A pool whose server does not exist: port 9 (discard) is never a database.
     fn unreachable_state() -> AppState {
-        let config = DatabaseConfig {
-            url: "postgres://nobody@127.0.0.1:9/none".to_owned().into(),
-            pool_size: 1,
-        };
         AppState {
-            pool: pg::pool(&config).expect("pool"),
+            pool: pg::unreachable_pool(),
         }
     }
 

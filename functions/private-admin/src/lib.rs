@@ -125,18 +125,13 @@ mod tests {
     use axum::http::Request;
     use dev_token::SigningKey;
     use signalen_api::auth::{AuthConfig, JwksSource};
-    use signalen_infra::config::DatabaseConfig;
     use tower::ServiceExt;
 
     use super::*;
 
     /// A pool whose server does not exist: port 9 (discard) is never a database.
     fn unreachable_state(key: &SigningKey) -> AppState {
-        let pool = pg::pool(&DatabaseConfig {
-            url: "postgres://nobody@127.0.0.1:9/none".to_owned().into(),
-            pool_size: 1,
-        })
-        .expect("pool");
+        let pool = pg::unreachable_pool();
         let auth = Authenticator::new(
             &AuthConfig {
                 issuer: "https://login.example.org".into(),

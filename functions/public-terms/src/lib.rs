@@ -138,19 +138,13 @@ async fn sub_category(
 mod tests {
     use axum::body::{Body, to_bytes};
     use axum::http::{Request, StatusCode};
-    use signalen_infra::config::DatabaseConfig;
     use tower::ServiceExt;
 
     use super::*;
 
-    /// A pool whose server does not exist: port 9 (discard) is never a database.
     fn unreachable_state() -> AppState {
-        let config = DatabaseConfig {
-            url: "postgres://nobody@127.0.0.1:9/none".to_owned().into(),
-            pool_size: 1,
-        };
         AppState {
-            pool: pg::pool(&config).expect("pool"),
+            pool: pg::unreachable_pool(),
             media_base_url: None,
         }
     }

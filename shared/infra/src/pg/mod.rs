@@ -83,3 +83,15 @@ pub fn pool(config: &DatabaseConfig) -> Result<Pool, Error> {
         .create_timeout(Some(CONNECT_TIMEOUT))
         .build()?)
 }
+
+/// A pool whose server does not exist (port 9, discard, is never a
+/// database), for handler tests of the "database unreachable" path. It
+/// connects lazily, so building it does no I/O.
+#[cfg(feature = "test-util")]
+pub fn unreachable_pool() -> Pool {
+    pool(&DatabaseConfig {
+        url: "postgres://nobody@127.0.0.1:9/none".to_owned().into(),
+        pool_size: 1,
+    })
+    .expect("a pool to an unreachable server builds")
+}
