@@ -1,5 +1,8 @@
 # The API functions, served by `cargo lambda watch` under the paths that
 # API Gateway gives them ([workspace.metadata.lambda.watch.router] in Cargo.toml).
+# Beside them, the driver of the queue-triggered and scheduled functions.
+
+source "$REPO_ROOT/infra/lib/events.sh"
 
 api_ready() { curl -sf -o /dev/null "http://127.0.0.1:$API_PORT/signals/"; }
 
@@ -18,6 +21,10 @@ api_start() {
     echo $! > "$STACK_DIR/api.pid"
   fi
   wait_for 180 api_ready || { tail -n 30 "$STACK_DIR/api.log" >&2; fail api "GET /signals/ does not answer (log: $STACK_DIR/api.log)"; }
+  events_start
 }
 
-api_stop() { stop_pid api 10; }
+api_stop() {
+  events_stop
+  stop_pid api 10
+}

@@ -8,7 +8,8 @@ moto_start() {
   else
     require_free_port moto "$MOTO_PORT"
     say moto "starting on 127.0.0.1:$MOTO_PORT"
-    setsid "$VENV/bin/moto_server" -H 127.0.0.1 -p "$MOTO_PORT" >"$STACK_DIR/moto.log" 2>&1 </dev/null &
+    # infra/moto/server.py: moto_server with its data.json fixed for multipart uploads.
+    setsid "$VENV/bin/python" "$REPO_ROOT/infra/moto/server.py" -H 127.0.0.1 -p "$MOTO_PORT" >"$STACK_DIR/moto.log" 2>&1 </dev/null &
     echo $! > "$STACK_DIR/moto.pid"
   fi
   wait_for 30 moto_ready || { tail -n 20 "$STACK_DIR/moto.log" >&2; fail moto "not answering on 127.0.0.1:$MOTO_PORT (log: $STACK_DIR/moto.log)"; }

@@ -40,7 +40,23 @@ pub struct NewUser<'a> {
 }
 
 impl BackOffice {
+    /// The back office of the `private-admin` router.
     pub async fn new() -> Self {
+        Self::with_app(|pool, auth| {
+            router(AppState {
+                pool,
+                auth,
+                media_base_url: None,
+            })
+        })
+        .await
+    }
+
+    /// The back office of the router `make` builds from the test database's
+    /// pool and an authenticator that trusts this back office's key.
+    pub async fn with_app(
+        make: impl FnOnce(signalen_infra::pg::Pool, Authenticator) -> Router,
+    ) -> Self {
         let db = TestDatabase::new().await;
         let key = SigningKey::generate().expect("key");
         let auth = Authenticator::new(
@@ -53,11 +69,7 @@ impl BackOffice {
             db.pool.clone(),
         )
         .expect("authenticator");
-        let app = router(AppState {
-            pool: db.pool.clone(),
-            auth,
-            media_base_url: None,
-        });
+        let app = make(db.pool.clone(), auth);
         Self { db, key, app }
     }
 
@@ -168,6 +180,36 @@ impl BackOffice {
             serde_json::from_slice(&body).expect("JSON")
         };
         (status, headers, json)
+    }
+
+    /// `method path` as the user `email` with a JSON `body`.
+    pub async fn send_json_as(
+        &self,
+        email: &str,
+        method: Method,
+        path: &str,
+        body: &Value,
+    ) -> (StatusCode, Value) {
+        let request = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("host", "api.example.org")
+            .header("x-forwarded-proto", "https")
+            .header("content-type", "application/json")
+            .header("authorization", format!("Bearer {}", self.token(email)))
+            .body(Body::from(body.to_string()))
+            .expect("request");
+        let response = self.app.clone().oneshot(request).await.expect("response");
+        let status = response.status();
+        let body = to_bytes(response.into_body(), 16 * 1024 * 1024)
+            .await
+            .expect("body");
+        let json = if body.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&body).expect("JSON")
+        };
+        (status, json)
     }
 
     /// `GET path` as the user `email`.

@@ -4,18 +4,26 @@
 //! missing fails and names the script to run; none is skipped.
 
 mod helpers;
+mod seed_sql;
 
 mod deployment;
 mod local_api;
 
 mod api_root;
+mod attachments;
 mod auth;
 mod classification;
 mod database;
+mod dwh_export;
 mod mail;
 mod object_store;
+mod outbox;
 mod private_admin;
+mod private_signals;
+mod private_signals_patch;
 mod public_signals;
 mod public_terms;
 mod queue;
+mod retention;
 mod search;
+mod search_index;

@@ -25,6 +25,7 @@ fn app(db: &TestDatabase, config: Config) -> axum::Router {
     router(AppState {
         pool: db.pool.clone(),
         config: Arc::new(config),
+        publisher: None,
     })
 }
 

@@ -17,11 +17,8 @@ mod sources;
 
 use axum::Router;
 use axum::extract::FromRef;
-use axum::handler::Handler;
-use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodRouter, get};
-use http::{HeaderValue, Method, StatusCode, header::ALLOW};
-use signalen_api::auth::{AuthenticatedUser, Authenticator};
+use signalen_api::auth::Authenticator;
+use signalen_api::routing::{both, path_id, read_only};
 use signalen_api::{ApiError, with_common_layers};
 use signalen_domain::user::Permission;
 use signalen_infra::pg;
@@ -53,76 +50,18 @@ pub fn router(state: AppState) -> Router {
     with_common_layers(routes)
 }
 
-/// `path` and `path/`, both served by `route`.
-fn both(router: Router<AppState>, path: &str, route: MethodRouter<AppState>) -> Router<AppState> {
-    router
-        .route(path, route.clone())
-        .route(&format!("{path}/"), route)
-}
-
-/// A read-only route: `GET`/`HEAD` go to `handler`; any other method is
-/// authenticated, checked against `write` (what the reference's permission
-/// class asks for writes) and then refused with 405 — so that the order of
-/// 401, 403 and 405 is the reference's.
-fn read_only<H, T>(handler: H, write: &'static [Permission]) -> MethodRouter<AppState>
-where
-    H: Handler<T, AppState>,
-    T: 'static,
-{
-    get(handler).fallback(move |user: AuthenticatedUser, method: Method| async move {
-        refuse_method(&user, &method, write)
-    })
-}
-
-fn refuse_method(
-    user: &AuthenticatedUser,
-    method: &Method,
-    write: &[Permission],
-) -> Result<Response, ApiError> {
-    if method != Method::OPTIONS {
-        user.require_all(write)?;
-    }
-    let mut response = (
-        StatusCode::METHOD_NOT_ALLOWED,
-        axum::Json(serde_json::json!({
-            "detail": format!("Methode \"{method}\" niet toegestaan.")
-        })),
-    )
-        .into_response();
-    response
-        .headers_mut()
-        .insert(ALLOW, HeaderValue::from_static("GET, HEAD, OPTIONS"));
-    Ok(response)
-}
-
 /// Writes on resources guarded by `SIAPermissions`.
 const SIA_WRITE: &[Permission] = &[Permission::SIA_WRITE];
 
 /// A database connection, or 503 when there is none to be had.
 async fn connection(state: &AppState) -> Result<pg::Client, ApiError> {
-    state.pool.get().await.map_err(|e| {
-        tracing::error!(error.message = %e, "no database connection");
-        ApiError::Unavailable("De database is tijdelijk niet bereikbaar.")
-    })
-}
-
-/// A path id as the reference's router takes it: an integer names an
-/// object (missing: `No <Model> matches the given query.`); anything else
-/// is a 404 `Niet gevonden.` (spec 05 §4.3).
-fn path_id(raw: &str, missing: &'static str) -> Result<i32, ApiError> {
-    match raw.parse::<i32>() {
-        Ok(id) => Ok(id),
-        Err(_) if !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_digit()) => {
-            Err(ApiError::NotFound(missing))
-        }
-        Err(_) => Err(ApiError::NotFound("Niet gevonden.")),
-    }
+    signalen_api::routing::connection(&state.pool).await
 }
 
 #[cfg(test)]
 mod tests {
     use axum::body::{Body, to_bytes};
-    use axum::http::Request;
+    use axum::http::{Method, Request, StatusCode};
     use dev_token::SigningKey;
     use signalen_api::auth::{AuthConfig, JwksSource};
     use tower::ServiceExt;
@@ -210,21 +149,5 @@ mod tests {
         let (status, _, body) = send(request).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
         assert!(body.contains("No credentials provided."), "{body}");
-    }
-
-    #[test]
-    fn path_ids_are_integers_or_not_found() {
-        assert_eq!(
-            path_id("12", "No Category matches the given query.").ok(),
-            Some(12)
-        );
-        assert!(matches!(
-            path_id("99999999999", "No Category matches the given query."),
-            Err(ApiError::NotFound("No Category matches the given query."))
-        ));
-        assert!(matches!(
-            path_id("twaalf", "No Category matches the given query."),
-            Err(ApiError::NotFound("Niet gevonden."))
-        ));
     }
 }

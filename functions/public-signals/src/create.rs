@@ -8,9 +8,8 @@ use serde_json::Value;
 use signalen_api::validation::{ErrorDetail, FieldErrors};
 use signalen_domain::deadline::Deadlines;
 use signalen_domain::signal::{
-    AssignedCategory, CreatedSignal, DEFAULT_SOURCE, NewCategoryAssignment, NewLocation, NewSignal,
-    Priority, SIGNAL_CREATED, STADSDEEL_AREA_TYPE, SignalCreated, SignalType, address_columns,
-    derive_stadsdeel, initial_history,
+    AssignedCategory, CreatedSignal, DEFAULT_SOURCE, NewCategoryAssignment, NewSignal, Priority,
+    SIGNAL_CREATED, STADSDEEL_AREA_TYPE, SignalCreated, SignalType, initial_history,
 };
 use signalen_infra::pg::{self, AreasAtPoint, GenericClient, OutboxEvent};
 use uuid::Uuid;
@@ -204,20 +203,12 @@ fn new_signal(
     config: &Config,
     created_at: DateTime<Utc>,
 ) -> NewSignal {
-    let location = request.location;
-    let stadsdeel = derive_stadsdeel(
+    let location = request.location.into_new_location(
         areas.stadsdeel_area.as_ref().map(|area| area.code.as_str()),
-        location.stadsdeel,
+        areas
+            .default_area
+            .map(|area| (area.type_code, area.code, area.name)),
     );
-    let (area_type_code, area_code, area_name) = match areas.default_area {
-        Some(area) => (Some(area.type_code), Some(area.code), Some(area.name)),
-        None => (
-            location.area_type_code,
-            location.area_code,
-            location.area_name,
-        ),
-    };
-    let (address_text, postcode) = address_columns(location.address.as_ref());
     let source = request
         .reporter
         .email
@@ -240,18 +231,7 @@ fn new_signal(
         incident_date_end: request.incident_date_end,
         extra_properties: request.extra_properties,
         created_at,
-        location: NewLocation {
-            point: location.point,
-            stadsdeel,
-            buurt_code: location.buurt_code,
-            area_type_code,
-            area_code,
-            area_name,
-            address: location.address,
-            address_text,
-            postcode,
-            extra_properties: location.extra_properties,
-        },
+        location,
         category_assignment: NewCategoryAssignment {
             category,
             text: request.category.text,

@@ -1,9 +1,6 @@
 //! The answers of this function that are not a signal.
 
-use axum::Json;
 use axum::response::{IntoResponse, Response};
-use http::StatusCode;
-use serde_json::json;
 use signalen_api::ApiError;
 use signalen_api::validation::FieldErrors;
 
@@ -14,10 +11,8 @@ use crate::throttle;
 pub enum Error {
     /// 400 field errors.
     Invalid(FieldErrors),
-    /// 400 `{"detail": "JSON parse error - …"}`: not JSON, or too large.
-    Parse(String),
-    /// 415: a body that is not JSON.
-    UnsupportedMediaType(String),
+    /// 400 not JSON or too large, 415 not `application/json`.
+    Body(signalen_api::body::BodyError),
     /// 429.
     Throttled { retry_after: Option<f64> },
     /// 404, 503 and 500 as every function answers them.
@@ -34,18 +29,7 @@ impl IntoResponse for Error {
     fn into_response(self) -> Response {
         match self {
             Error::Invalid(errors) => errors.into_response(),
-            Error::Parse(reason) => (
-                StatusCode::BAD_REQUEST,
-                Json(json!({ "detail": format!("JSON parse error - {reason}") })),
-            )
-                .into_response(),
-            Error::UnsupportedMediaType(media_type) => (
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                Json(json!({
-                    "detail": format!("Ongeldige media type \"{media_type}\" in aanvraag.")
-                })),
-            )
-                .into_response(),
+            Error::Body(error) => error.into_response(),
             Error::Throttled { retry_after } => throttle::throttled(retry_after),
             Error::Api(error) => error.into_response(),
         }

@@ -18,6 +18,8 @@ use axum::response::Json;
 use axum::routing::{get, post};
 use serde_json::Value;
 use signalen_api::{ApiError, with_common_layers};
+use signalen_domain::signal::events::SIGNAL_AGGREGATE;
+use signalen_infra::outbox_relay::{self, Publisher, Selection};
 use signalen_infra::pg;
 use uuid::Uuid;
 
@@ -30,6 +32,9 @@ use crate::representation::public_signal;
 pub struct AppState {
     pub pool: pg::Pool,
     pub config: Arc<Config>,
+    /// Publishes the `signal.created` event right after the commit (the
+    /// outbox's fast path); `None` leaves it to the scheduled relay.
+    pub publisher: Option<Arc<Publisher>>,
 }
 
 const SIGNALS: &str = "/signals/v1/public/signals";
@@ -71,7 +76,7 @@ async fn create(
     request: Request<Body>,
 ) -> Result<(StatusCode, Json<Value>), Error> {
     let (parts, body) = request.into_parts();
-    let client = connection(&state).await?;
+    let mut client = connection(&state).await?;
     let check = state.config.throttle.map(|rate| ThrottleCheck {
         ident: throttle::address_hash(
             state.config.throttle_key.as_ref(),
@@ -98,6 +103,15 @@ async fn create(
             CreateError::Throttled { retry_after } => Error::Throttled { retry_after },
             CreateError::Database(error) => Error::Api(ApiError::unexpected(error)),
         })?;
+    outbox_relay::publish_now(
+        state.publisher.as_deref(),
+        &mut client,
+        Selection::Aggregate {
+            aggregate_type: SIGNAL_AGGREGATE,
+            aggregate_id: &created.ids.signal_id.to_string(),
+        },
+    )
+    .await;
     let signal = pg::PublicSignal {
         id: created.ids.signal_id,
         uuid: created.signal.uuid,
@@ -113,30 +127,11 @@ async fn create(
     ))
 }
 
-/// The body as JSON: `application/json` (any parameters), at most
-/// [`MAX_BODY_BYTES`]; an empty body is an empty object, as the
-/// framework's parser has it.
+/// The body as JSON (at most [`MAX_BODY_BYTES`]).
 async fn json_body(headers: &HeaderMap, body: Body) -> Result<Value, Error> {
-    let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
+    signalen_api::body::json_body(headers, body, MAX_BODY_BYTES)
         .await
-        .map_err(|_| Error::Parse(format!("the body is larger than {MAX_BODY_BYTES} bytes")))?;
-    if bytes.is_empty() {
-        return Ok(Value::Object(Default::default()));
-    }
-    let content_type = headers
-        .get(http::header::CONTENT_TYPE)
-        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
-        .unwrap_or_default();
-    let media_type = content_type
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
-    if media_type != "application/json" {
-        return Err(Error::UnsupportedMediaType(content_type));
-    }
-    serde_json::from_slice(&bytes).map_err(|e| Error::Parse(e.to_string()))
+        .map_err(Error::Body)
 }
 
 /// `GET …/signals/{uuid}`: any signal with that uuid, in the public shape.
@@ -159,6 +154,7 @@ async fn detail(
 #[cfg(test)]
 mod tests {
     use axum::body::to_bytes;
+    use signalen_api::body::BodyError;
     use tower::ServiceExt;
 
     use super::*;
@@ -167,6 +163,7 @@ mod tests {
         AppState {
             pool: pg::unreachable_pool(),
             config: Arc::new(Config::default()),
+            publisher: None,
         }
     }
 
@@ -268,19 +265,19 @@ mod tests {
         let json = headers("application/json; charset=utf-8");
         assert!(matches!(
             json_body(&json, Body::from("{\"text\": ")).await,
-            Err(Error::Parse(_))
+            Err(Error::Body(BodyError::Parse(_)))
         ));
         assert!(matches!(
             json_body(&json, Body::from("{\"a\": NaN}")).await,
-            Err(Error::Parse(_))
+            Err(Error::Body(BodyError::Parse(_)))
         ));
         assert!(matches!(
             json_body(&json, Body::from(vec![b' '; MAX_BODY_BYTES + 1])).await,
-            Err(Error::Parse(reason)) if reason.contains("larger")
+            Err(Error::Body(BodyError::Parse(reason))) if reason.contains("larger")
         ));
         assert!(matches!(
             json_body(&headers("text/plain"), Body::from("{}")).await,
-            Err(Error::UnsupportedMediaType(t)) if t == "text/plain"
+            Err(Error::Body(BodyError::UnsupportedMediaType(t))) if t == "text/plain"
         ));
         assert_eq!(
             json_body(&HeaderMap::new(), Body::empty()).await.ok(),
@@ -289,7 +286,7 @@ mod tests {
         let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
         assert!(matches!(
             json_body(&json, Body::from(deep)).await,
-            Err(Error::Parse(_))
+            Err(Error::Body(BodyError::Parse(_)))
         ));
     }
 }

@@ -5,12 +5,15 @@
 
 #[cfg(feature = "auth")]
 pub mod auth;
+pub mod body;
 pub mod datetime;
 pub mod error;
 pub mod filters;
 pub mod layers;
 pub mod links;
 pub mod pagination;
+pub mod routing;
+pub mod signal_fields;
 pub mod validation;
 
 pub use error::ApiError;

@@ -63,6 +63,15 @@ impl PageRequest {
         Self { page, page_size }
     }
 
+    /// The page number asked for when it is one (not `last`, not invalid):
+    /// its rows can then be fetched together with the count.
+    pub fn number(&self) -> Option<u64> {
+        match self.page {
+            RequestedPage::Number(n) => Some(n),
+            RequestedPage::Last | RequestedPage::Invalid => None,
+        }
+    }
+
     /// The page within `count` rows; 404 `Ongeldige pagina.` when it lies
     /// outside them (an empty result still has a page 1).
     pub fn resolve(self, count: u64) -> Result<Page, ApiError> {

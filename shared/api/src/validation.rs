@@ -48,6 +48,10 @@ pub mod messages {
 pub enum ErrorDetail {
     Messages(Vec<String>),
     Fields(FieldErrors),
+    /// A list field's errors, one object per item in input order (`{}`
+    /// for an item without errors), as the framework's list serializer
+    /// reports them.
+    List(Vec<FieldErrors>),
 }
 
 impl ErrorDetail {
@@ -68,6 +72,9 @@ impl ErrorDetail {
                 Value::Array(messages.into_iter().map(Value::String).collect())
             }
             ErrorDetail::Fields(fields) => fields.into_json(),
+            ErrorDetail::List(items) => {
+                Value::Array(items.into_iter().map(FieldErrors::into_json).collect())
+            }
         }
     }
 }

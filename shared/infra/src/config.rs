@@ -145,3 +145,57 @@ mod tests {
         assert!(invalid.to_string().contains("DATABASE_POOL_SIZE"));
     }
 }
+
+/// How a location sent by a client is checked and enriched (spec 03 §2.3,
+/// 05 §7) — shared by every endpoint that takes a location.
+#[cfg(feature = "pg")]
+#[derive(Debug, Clone, PartialEq)]
+pub struct LocationSettings {
+    /// `BOUNDING_BOX` (`min_lon,min_lat,max_lon,max_lat`, default the
+    /// Netherlands).
+    pub bounding_box: signalen_domain::signal::BoundingBox,
+    /// `DEFAULT_SIGNAL_AREA_TYPE` (`district`; empty switches it off): the
+    /// type of the area a location is stamped with.
+    pub default_area_type: Option<String>,
+    /// `API_DETERMINE_STADSDEEL_ENABLED` (on): the district from the
+    /// `sia-stadsdeel` areas.
+    pub determine_stadsdeel: bool,
+}
+
+#[cfg(feature = "pg")]
+impl Default for LocationSettings {
+    /// The reference's defaults.
+    fn default() -> Self {
+        LocationSettings {
+            bounding_box: signalen_domain::signal::BoundingBox::default(),
+            default_area_type: Some("district".to_owned()),
+            determine_stadsdeel: true,
+        }
+    }
+}
+
+#[cfg(feature = "pg")]
+impl LocationSettings {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let defaults = LocationSettings::default();
+        let bounding_box = match optional("BOUNDING_BOX")? {
+            None => defaults.bounding_box,
+            Some(raw) => signalen_domain::signal::BoundingBox::parse(&raw).ok_or_else(|| {
+                ConfigError::Invalid {
+                    name: "BOUNDING_BOX",
+                    reason: format!("`{raw}` is not min_lon,min_lat,max_lon,max_lat"),
+                }
+            })?,
+        };
+        let default_area_type = match env::var("DEFAULT_SIGNAL_AREA_TYPE") {
+            Err(_) => defaults.default_area_type,
+            Ok(value) if value.trim().is_empty() => None,
+            Ok(value) => Some(value.trim().to_owned()),
+        };
+        Ok(LocationSettings {
+            bounding_box,
+            default_area_type,
+            determine_stadsdeel: flag("API_DETERMINE_STADSDEEL_ENABLED", true)?,
+        })
+    }
+}

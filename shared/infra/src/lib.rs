@@ -10,13 +10,22 @@
 //! | `ses`       | [`ses`]       | SES v2 (e-mail)                      |
 //! | `search`    | [`search`]    | OpenSearch (full-text search)        |
 //! | `telemetry` | [`telemetry`] | tracing subscriber (JSON in Lambda)  |
+//! | `relay`     | [`outbox_relay`] | outbox → SQS, one queue per consumer (docs/async.md) |
+//! | `consumer`  | [`consumer`]  | SQS batches with item failures, effects once per event |
+//! | `relay` or `consumer` | [`envelope`] | the message contract between them |
 
 pub mod config;
 
 #[cfg(feature = "aws")]
 pub mod aws;
+#[cfg(feature = "consumer")]
+pub mod consumer;
+#[cfg(any(feature = "relay", feature = "consumer"))]
+pub mod envelope;
 #[cfg(feature = "s3")]
 pub mod models;
+#[cfg(feature = "relay")]
+pub mod outbox_relay;
 #[cfg(feature = "pg")]
 pub mod pg;
 #[cfg(feature = "s3")]

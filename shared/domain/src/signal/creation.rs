@@ -34,6 +34,13 @@ pub enum Priority {
 }
 
 impl Priority {
+    pub const ALL: [Priority; 3] = [Priority::Low, Priority::Normal, Priority::High];
+
+    /// The priority with this code (`low`, `normal`, `high`), exactly.
+    pub fn from_code(code: &str) -> Option<Priority> {
+        Self::ALL.into_iter().find(|p| p.code() == code)
+    }
+
     pub const fn code(self) -> &'static str {
         match self {
             Priority::Low => "low",
@@ -64,6 +71,20 @@ pub enum SignalType {
 }
 
 impl SignalType {
+    pub const ALL: [SignalType; 6] = [
+        SignalType::Signal,
+        SignalType::Request,
+        SignalType::Question,
+        SignalType::Complaint,
+        SignalType::Maintenance,
+        SignalType::ProjectMaintenance,
+    ];
+
+    /// The type with this code (`SIG`, `REQ`, …), exactly.
+    pub fn from_code(code: &str) -> Option<SignalType> {
+        Self::ALL.into_iter().find(|t| t.code() == code)
+    }
+
     pub const fn code(self) -> &'static str {
         match self {
             SignalType::Signal => "SIG",

@@ -3,6 +3,7 @@
 mod category_link;
 mod creation;
 mod datetime;
+pub mod events;
 mod extra_properties;
 mod family;
 mod location;

@@ -4,13 +4,17 @@
 //! take any [`GenericClient`] so they work inside and outside a transaction
 //! that the calling service owns.
 
+mod attachments;
 mod categories;
 mod classification;
 mod departments;
 mod health;
 mod migrate;
 mod outbox;
+mod search;
 mod seed;
+pub mod signal_read;
+mod signal_update;
 mod signals;
 mod sources;
 mod throttle;
@@ -19,6 +23,12 @@ mod users;
 use std::str::FromStr;
 use std::time::Duration;
 
+pub use attachments::{
+    AttachmentNote, AttachmentRecord, NewAttachment, SignalAccess, allocate_attachment_ids,
+    allocate_note_id, attachment_exists, attachment_of_signal, attachments_of_signal,
+    count_attachments, delete_attachment, insert_attachment, lock_signal_state,
+    open_feedback_request_exists, signal_access, signal_state_by_uuid, update_attachment,
+};
 pub use categories::{back_office_taxonomy, category_tree};
 pub use classification::{CategoryState, LabelledText, category_states, training_texts};
 pub use deadpool_postgres::{GenericClient, Object as Client, Pool};
@@ -27,8 +37,20 @@ pub use departments::{department_by_id, departments_with_category_names};
 pub use health::ping;
 pub use migrate::{MigrationReport, migrate, schema_fingerprint};
 pub use outbox::OutboxEvent;
+pub use search::{
+    IndexedCategory, IndexedSignal, ListCategory, ListLocation, ListReporter, ListStatus,
+    SignalListRow, indexed_signals_after, indexed_signals_by_ids, signal_count, signal_list_rows,
+    visible_category_ids,
+};
 use secrecy::ExposeSecret;
 pub use seed::{SHIPPED_TAXONOMY, SeedReport, seed};
+pub use signal_update::{
+    DepartmentRef, EntryText, LOCK_NOT_AVAILABLE, NewAssignmentRow, NewStatusRow, PointerMoves,
+    SignalForUpdate, Written, departments_by_ids, insert_category_assignment,
+    insert_department_relation, insert_history_entry, insert_location, insert_note,
+    insert_outbox_events, insert_priority, insert_status, insert_type, insert_user_assignment,
+    lock_children, lock_signal, move_pointers, set_lock_timeout, user_id_by_email,
+};
 pub use signals::{
     AreaMatch, AreasAtPoint, PublicSignal, allocate_signal_ids, areas_at, insert_initial_signal,
     public_signal_by_uuid, public_source_exists, sub_category_for_assignment,
@@ -68,6 +90,12 @@ pub fn pool(config: &DatabaseConfig) -> Result<Pool, Error> {
     pg.connect_timeout(CONNECT_TIMEOUT);
     if pg.get_application_name().is_none() {
         pg.application_name("signalen");
+    }
+    // No JIT compilation: the API's statements are short, and a plan the
+    // planner overestimates (a list filter on a large table) would pay
+    // hundreds of milliseconds of compilation for a few of execution.
+    if pg.get_options().is_none() {
+        pg.options("-c jit=off");
     }
     let manager = Manager::from_config(
         pg,

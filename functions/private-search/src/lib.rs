@@ -1,0 +1,166 @@
+//! Full-text search of signals for the back office (spec 13.1):
+//! `GET /signals/v1/private/search?q=…` with and without trailing slash.
+//!
+//! The query semantics, response shape and pagination are the reference's;
+//! visibility is not: the department rules of the private list are part of
+//! the OpenSearch query, so hits, pages and `count` hold only signals the
+//! reader may see (the reference filters after paging and leaks the total).
+//! The items are read from Postgres (the index only finds them), again
+//! under the visibility rules, so a signal whose routing changed a moment
+//! ago is never shown to a department that lost it.
+//!
+//! Per request: the user lookup, one query for the visible categories (not
+//! for readers who see all), a count and a page search in OpenSearch, one
+//! query for the page's items.
+
+mod query;
+mod representation;
+mod search;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::FromRef;
+use search_indexer::SignalIndex;
+use signalen_api::auth::Authenticator;
+use signalen_api::routing::{both, read_only};
+use signalen_api::with_common_layers;
+use signalen_domain::user::Permission;
+use signalen_infra::pg;
+
+pub use query::{CreatedAt, Visibility};
+
+/// The path of the search endpoint.
+pub const SEARCH: &str = "/signals/v1/private/search";
+
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: pg::Pool,
+    pub auth: Authenticator,
+    pub index: SignalIndex,
+    pub config: Arc<Config>,
+}
+
+/// What the function reads from its environment besides its clients.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `SIGNAL_ID_DISPLAY_PREFIX` (default `SIG-`).
+    pub id_display_prefix: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            id_display_prefix: "SIG-".to_owned(),
+        }
+    }
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, signalen_infra::config::ConfigError> {
+        Ok(Self {
+            id_display_prefix: signalen_infra::config::optional("SIGNAL_ID_DISPLAY_PREFIX")?
+                .unwrap_or_else(|| Self::default().id_display_prefix),
+        })
+    }
+}
+
+impl FromRef<AppState> for Authenticator {
+    fn from_ref(state: &AppState) -> Self {
+        state.auth.clone()
+    }
+}
+
+/// The search route (with and without its trailing slash) with the layers
+/// every API function shares. Other methods: 401, then 403 without
+/// `sia_write`, then 405 — the reference's order (spec 05 §4.4).
+pub fn router(state: AppState) -> Router {
+    let routes = both(
+        Router::new(),
+        SEARCH,
+        read_only(search::search, &[Permission::SIA_WRITE]),
+    )
+    .with_state(state);
+    with_common_layers(routes)
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::{Body, to_bytes};
+    use axum::http::{Method, Request, StatusCode};
+    use dev_token::SigningKey;
+    use signalen_api::auth::{AuthConfig, JwksSource};
+    use signalen_infra::config::SearchConfig;
+    use signalen_infra::search::SearchClient;
+    use tower::ServiceExt;
+
+    use super::*;
+
+    fn unreachable_state(key: &SigningKey) -> AppState {
+        let pool = pg::unreachable_pool();
+        let auth = Authenticator::new(
+            &AuthConfig {
+                issuer: "https://login.example.org".into(),
+                verify_audience: true,
+                trusted_audiences: vec!["signals".into()],
+                jwks: JwksSource::Inline(key.jwks()),
+            },
+            pool.clone(),
+        )
+        .expect("authenticator");
+        let client = SearchClient::new(&SearchConfig {
+            url: "http://127.0.0.1:9".into(),
+        })
+        .expect("client");
+        AppState {
+            pool,
+            auth,
+            index: SignalIndex::new(client, "signals"),
+            config: Arc::new(Config::default()),
+        }
+    }
+
+    async fn send(request: Request<Body>) -> (StatusCode, String) {
+        let key = SigningKey::generate().expect("key");
+        let response = router(unreachable_state(&key))
+            .oneshot(request)
+            .await
+            .expect("response");
+        let status = response.status();
+        let body = to_bytes(response.into_body(), 4096).await.expect("body");
+        (status, String::from_utf8_lossy(&body).into_owned())
+    }
+
+    #[tokio::test]
+    async fn an_api_gateway_event_without_a_token_is_a_401() {
+        let event = include_str!("../../../events/private-search/search-without-token.json");
+        let request = lambda_http::request::from_str(event).expect("API Gateway v2 event");
+        let request = request.map(|body| Body::from(body.to_vec()));
+
+        let (status, body) = send(request).await;
+
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            body,
+            r#"{"detail":"Authenticatiegegevens zijn niet opgegeven."}"#
+        );
+    }
+
+    #[tokio::test]
+    async fn both_paths_and_every_method_ask_for_a_token_first() {
+        for (method, path) in [
+            (Method::GET, "/signals/v1/private/search"),
+            (Method::GET, "/signals/v1/private/search/?q=container"),
+            (Method::POST, "/signals/v1/private/search/"),
+            (Method::DELETE, "/signals/v1/private/search"),
+        ] {
+            let request = Request::builder()
+                .method(method.clone())
+                .uri(path)
+                .body(Body::empty())
+                .expect("request");
+            let (status, _) = send(request).await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {path}");
+        }
+    }
+}

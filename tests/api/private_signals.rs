@@ -1,0 +1,1503 @@
+//! The back office's signal reads through the `private-signals` router on a
+//! real database (spec 04 §1–§6, 06, 01 §9.3): every list filter with a
+//! case that selects and one that does not, the orderings, HAL pagination,
+//! visibility by department (list and object rules), authentication,
+//! masked contact details, the detail, history with its `what` filter,
+//! children and the map.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use axum::body::{Body, to_bytes};
+use axum::http::{Method, Request, StatusCode};
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+use crate::auth::{AUDIENCE, BackOffice, ISSUER, NewUser};
+
+const LIST: &str = "/signals/v1/private/signals/";
+const BASE: &str = "https://api.example.org";
+
+async fn office() -> BackOffice {
+    BackOffice::with_app(|pool, auth| {
+        private_signals::router(private_signals::AppState::new(pool, auth))
+    })
+    .await
+}
+
+/// A user with a role of `permissions` and the departments with `codes`.
+async fn employee(
+    office: &BackOffice,
+    email: &'static str,
+    permissions: &'static [&'static str],
+    departments: &'static [&'static str],
+) {
+    office
+        .user(NewUser {
+            email,
+            roles: &[(email, permissions)],
+            departments,
+            ..NewUser::default()
+        })
+        .await;
+}
+
+const ADMIN: &str = "beheerder@example.org";
+
+async fn admin(office: &BackOffice) {
+    office
+        .user(NewUser {
+            email: ADMIN,
+            superuser: true,
+            ..NewUser::default()
+        })
+        .await;
+}
+
+fn at(text: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(text)
+        .expect("timestamp")
+        .with_timezone(&Utc)
+}
+
+/// What a test signal is made of; each current aspect gets one row.
+struct Spec {
+    category: (&'static str, &'static str),
+    state: &'static str,
+    priority: &'static str,
+    type_code: &'static str,
+    source: &'static str,
+    /// `None`: the signal has no location at all.
+    location: Option<Place>,
+    email: Option<&'static str>,
+    phone: Option<&'static str>,
+    created_at: &'static str,
+    updated_at: &'static str,
+    incident: &'static str,
+    deadlines: Option<(&'static str, &'static str)>,
+    parent: Option<i32>,
+}
+
+struct Place {
+    stadsdeel: Option<&'static str>,
+    buurt_code: Option<&'static str>,
+    /// (type code, code, name)
+    area: Option<(&'static str, &'static str, &'static str)>,
+    /// (address text, postcode); none: `""` and no postcode.
+    address: Option<(&'static str, &'static str)>,
+}
+
+impl Default for Spec {
+    fn default() -> Self {
+        Spec {
+            category: ("overig", "overig"),
+            state: "m",
+            priority: "normal",
+            type_code: "SIG",
+            source: "Interne melding",
+            location: Some(Place {
+                stadsdeel: None,
+                buurt_code: None,
+                area: None,
+                address: None,
+            }),
+            email: None,
+            phone: None,
+            created_at: "2024-03-01T10:00:00+01:00",
+            updated_at: "2024-03-01T10:00:00+01:00",
+            incident: "2024-03-01T09:00:00+01:00",
+            deadlines: None,
+            parent: None,
+        }
+    }
+}
+
+/// Writes a signal with its aspects as the create would, pointers set; its id.
+async fn make(office: &BackOffice, spec: Spec) -> i32 {
+    let mut client = office.db.client().await;
+    let tx = client.transaction().await.expect("transaction");
+    let created = at(spec.created_at);
+    let id: i32 = tx
+        .query_one(
+            "INSERT INTO signals_signal (source, text, incident_date_start, parent_id, created_at, updated_at)
+             VALUES ($1, 'Er ligt afval.', $2, $3, $4, $5) RETURNING id",
+            &[&spec.source, &at(spec.incident), &spec.parent, &created, &at(spec.updated_at)],
+        )
+        .await
+        .expect("signal")
+        .get(0);
+    let location: Option<i32> = match &spec.location {
+        None => None,
+        Some(place) => {
+            let (address, address_text, postcode) = match place.address {
+                Some((text, postcode)) => (
+                    Some(
+                        json!({"openbare_ruimte": text.split(' ').next(), "huisnummer": 1,
+                                "postcode": postcode, "woonplaats": "Amsterdam"}),
+                    ),
+                    text.to_owned(),
+                    Some(postcode),
+                ),
+                None => (None, String::new(), None),
+            };
+            let (area_type, area_code, area_name) = match place.area {
+                Some((t, c, n)) => (Some(t), Some(c), Some(n)),
+                None => (None, None, None),
+            };
+            Some(
+                tx.query_one(
+                    "INSERT INTO signals_location (_signal_id, geometrie, stadsdeel, buurt_code, area_type_code,
+                                                   area_code, area_name, address, address_text, postcode,
+                                                   created_at, updated_at)
+                     VALUES ($1, ST_SetSRID(ST_MakePoint(4.9, 52.37), 4326), $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
+                     RETURNING id",
+                    &[&id, &place.stadsdeel, &place.buurt_code, &area_type, &area_code, &area_name,
+                      &address, &address_text, &postcode, &created],
+                )
+                .await
+                .expect("location")
+                .get(0),
+            )
+        }
+    };
+    let (deadline, factor_3) = match spec.deadlines {
+        Some((d, f)) => (Some(at(d)), Some(at(f))),
+        None => (None, None),
+    };
+    let row = tx
+        .query_one(
+            "WITH st AS (INSERT INTO signals_status (_signal_id, state, created_at, updated_at)
+                         VALUES ($1, $2, $3, $3) RETURNING id),
+                  ca AS (INSERT INTO signals_categoryassignment (_signal_id, category_id, deadline,
+                                                                 deadline_factor_3, created_at, updated_at)
+                         SELECT $1, c.id, $4, $5, $3, $3 FROM signals_category c
+                         JOIN signals_category m ON m.id = c.parent_id WHERE m.slug = $6 AND c.slug = $7
+                         RETURNING id),
+                  rep AS (INSERT INTO signals_reporter (_signal_id, email, phone, state, created_at, updated_at)
+                          VALUES ($1, $8, $9, 'approved', $3, $3) RETURNING id),
+                  pr AS (INSERT INTO signals_priority (_signal_id, priority, created_at, updated_at)
+                         VALUES ($1, $10, $3, $3) RETURNING id),
+                  ty AS (INSERT INTO signals_type (_signal_id, name, created_at) VALUES ($1, $11, $3) RETURNING id)
+             SELECT (SELECT id FROM st), (SELECT id FROM ca), (SELECT id FROM rep), (SELECT id FROM pr),
+                    (SELECT id FROM ty)",
+            &[&id, &spec.state, &created, &deadline, &factor_3, &spec.category.0, &spec.category.1,
+              &spec.email, &spec.phone, &spec.priority, &spec.type_code],
+        )
+        .await
+        .expect("aspects");
+    let ids: Vec<i32> = (0..5).map(|i| row.get(i)).collect();
+    tx.execute(
+        "UPDATE signals_signal SET location_id = $2, status_id = $3, category_assignment_id = $4,
+                reporter_id = $5, priority_id = $6, type_assignment_id = $7 WHERE id = $1",
+        &[&id, &location, &ids[0], &ids[1], &ids[2], &ids[3], &ids[4]],
+    )
+    .await
+    .expect("pointers");
+    tx.commit().await.expect("commit");
+    id
+}
+
+/// A new department relation of `relation_type` with `codes`, made current.
+async fn relate(office: &BackOffice, id: i32, relation_type: &str, codes: &[&str]) {
+    let pointer = if relation_type == "routing" {
+        "routing_assignment_id"
+    } else {
+        "directing_departments_assignment_id"
+    };
+    let codes: Vec<String> = codes.iter().map(|c| (*c).to_owned()).collect();
+    let client = office.db.client().await;
+    let relation: i32 = client
+        .query_one(
+            "INSERT INTO signals_signaldepartments (_signal_id, relation_type) VALUES ($1, $2) RETURNING id",
+            &[&id, &relation_type],
+        )
+        .await
+        .expect("relation")
+        .get(0);
+    client
+        .execute(
+            "INSERT INTO signals_signaldepartments_departments (signaldepartments_id, department_id)
+             SELECT $1, id FROM signals_department WHERE code = ANY($2)",
+            &[&relation, &codes],
+        )
+        .await
+        .expect("departments");
+    client
+        .execute(
+            &format!("UPDATE signals_signal SET {pointer} = $2 WHERE id = $1"),
+            &[&id, &relation],
+        )
+        .await
+        .expect("pointer");
+}
+
+async fn sql(office: &BackOffice, statement: &str) {
+    office
+        .db
+        .client()
+        .await
+        .batch_execute(statement)
+        .await
+        .expect("statement");
+}
+
+/// The signals of the filter tests, by name.
+struct Fixture {
+    a: i32,
+    b: i32,
+    p: i32,
+    c1: i32,
+    q: i32,
+    c2: i32,
+    d: i32,
+    grofvuil: i32,
+}
+
+impl Fixture {
+    fn all(&self) -> BTreeSet<i32> {
+        [self.a, self.b, self.p, self.c1, self.q, self.c2, self.d]
+            .into_iter()
+            .collect()
+    }
+
+    fn name(&self, id: i32) -> &'static str {
+        match id {
+            id if id == self.a => "A",
+            id if id == self.b => "B",
+            id if id == self.p => "P",
+            id if id == self.c1 => "C1",
+            id if id == self.q => "Q",
+            id if id == self.c2 => "C2",
+            id if id == self.d => "D",
+            _ => "?",
+        }
+    }
+}
+
+/// Seven signals that differ in every filtered aspect:
+/// * A: afval/grofvuil, `m`, normal, SIG, online, district A, buurt A04i,
+///   area district/centrum, Amstel 1, e-mail, assigned, on time, incident
+///   just after midnight on 1 March (29 February in UTC);
+/// * B: afval/container-is-vol, `b`, high, REQ, `Telefoon – ASC`, district
+///   E, Dam 1, phone, routed to STW, a note, late (also by factor 3);
+/// * P: a parent (overig), `i`, low, COM, directing ASC, no deadline;
+///   its child C1 (`m`) changed after it;
+/// * Q: a parent (`b`) without directing relation, changed after its child
+///   C2 (`ingepland`, no location at all);
+/// * D: grofvuil, closed (`o`) past its deadline, district K, Zeedijk 5.
+async fn fixture(office: &BackOffice) -> Fixture {
+    sql(
+        office,
+        "INSERT INTO signals_areatype (name, code) VALUES ('Wijk', 'district'), ('Stadsdeel', 'sia-stadsdeel');
+         INSERT INTO signals_area (name, code, _type_id, geometry)
+         SELECT v.name, v.code, t.id, ST_Multi(ST_MakeEnvelope(4.8, 52.3, 5.0, 52.4, 4326))
+         FROM (VALUES ('Centrum', 'centrum'), ('Noord', 'noord')) v (name, code), signals_areatype t
+         WHERE t.code = 'district';
+         INSERT INTO buurt_simple (ogc_fid, id, vollcode, naam)
+         VALUES (1, '03630000000001', 'A04i', 'Nieuwmarkt'), (2, '03630000000002', 'E01a', 'Spaarndammer'),
+                (3, '03630000000003', 'N12x', 'Noord');",
+    )
+    .await;
+    let a = make(
+        office,
+        Spec {
+            category: ("afval", "grofvuil"),
+            source: "online",
+            location: Some(Place {
+                stadsdeel: Some("A"),
+                buurt_code: Some("A04i"),
+                area: Some(("district", "centrum", "Centrum")),
+                address: Some(("Amstel 1 1011PN Amsterdam", "1011PN")),
+            }),
+            email: Some("melder@example.com"),
+            created_at: "2024-03-01T10:00:00+01:00",
+            updated_at: "2024-03-01T10:00:00+01:00",
+            incident: "2024-03-01T00:30:00+01:00",
+            deadlines: Some(("2999-01-01T00:00:00Z", "2999-01-03T00:00:00Z")),
+            ..Spec::default()
+        },
+    )
+    .await;
+    let b = make(
+        office,
+        Spec {
+            category: ("afval", "container-is-vol"),
+            state: "b",
+            priority: "high",
+            type_code: "REQ",
+            source: "Telefoon – ASC",
+            location: Some(Place {
+                stadsdeel: Some("E"),
+                buurt_code: Some("E01a"),
+                area: None,
+                address: Some(("Dam 1 1012JS Amsterdam", "1012JS")),
+            }),
+            phone: Some("0612345678"),
+            created_at: "2024-03-02T10:00:00+01:00",
+            updated_at: "2024-03-02T10:00:00+01:00",
+            incident: "2024-03-02T09:00:00+01:00",
+            deadlines: Some(("2020-01-01T00:00:00Z", "2020-01-03T00:00:00Z")),
+            ..Spec::default()
+        },
+    )
+    .await;
+    let p = make(
+        office,
+        Spec {
+            state: "i",
+            priority: "low",
+            type_code: "COM",
+            created_at: "2024-03-03T10:00:00+01:00",
+            updated_at: "2024-03-03T10:00:00+01:00",
+            incident: "2024-03-03T09:00:00+01:00",
+            ..Spec::default()
+        },
+    )
+    .await;
+    let c1 = make(
+        office,
+        Spec {
+            created_at: "2024-03-04T10:00:00+01:00",
+            updated_at: "2024-03-10T10:00:00+01:00",
+            incident: "2024-03-04T09:00:00+01:00",
+            parent: Some(p),
+            ..Spec::default()
+        },
+    )
+    .await;
+    let q = make(
+        office,
+        Spec {
+            state: "b",
+            created_at: "2024-03-05T10:00:00+01:00",
+            updated_at: "2024-03-20T10:00:00+01:00",
+            incident: "2024-03-05T09:00:00+01:00",
+            ..Spec::default()
+        },
+    )
+    .await;
+    let c2 = make(
+        office,
+        Spec {
+            state: "ingepland",
+            location: None,
+            created_at: "2024-03-06T10:00:00+01:00",
+            updated_at: "2024-03-06T10:00:00+01:00",
+            incident: "2024-03-06T09:00:00+01:00",
+            parent: Some(q),
+            ..Spec::default()
+        },
+    )
+    .await;
+    let d = make(
+        office,
+        Spec {
+            category: ("afval", "grofvuil"),
+            state: "o",
+            source: "online",
+            location: Some(Place {
+                stadsdeel: Some("K"),
+                buurt_code: None,
+                area: None,
+                address: Some(("Zeedijk 5 1012AB Amsterdam", "1012AB")),
+            }),
+            created_at: "2024-03-07T10:00:00+01:00",
+            updated_at: "2024-03-07T10:00:00+01:00",
+            incident: "2024-03-07T09:00:00+01:00",
+            deadlines: Some(("2020-01-01T00:00:00Z", "2020-01-03T00:00:00Z")),
+            ..Spec::default()
+        },
+    )
+    .await;
+    relate(office, b, "routing", &["STW"]).await;
+    relate(office, p, "directing", &["ASC"]).await;
+    let client = office.db.client().await;
+    client
+        .execute(
+            "INSERT INTO signals_note (_signal_id, text, created_by) VALUES ($1, 'Melder gebeld over de container.', 'medewerker@example.org')",
+            &[&b],
+        )
+        .await
+        .expect("note");
+    let assignee = office
+        .user(NewUser {
+            email: "behandelaar@example.org",
+            ..NewUser::default()
+        })
+        .await;
+    client
+        .execute(
+            "WITH su AS (INSERT INTO signals_signaluser (_signal_id, user_id) VALUES ($1, $2) RETURNING id)
+             UPDATE signals_signal SET user_assignment_id = (SELECT id FROM su) WHERE id = $1",
+            &[&a, &assignee],
+        )
+        .await
+        .expect("assignment");
+    let grofvuil: i32 = client
+        .query_one(
+            "SELECT c.id FROM signals_category c JOIN signals_category m ON m.id = c.parent_id
+             WHERE m.slug = 'afval' AND c.slug = 'grofvuil'",
+            &[],
+        )
+        .await
+        .expect("category")
+        .get(0);
+    Fixture {
+        a,
+        b,
+        p,
+        c1,
+        q,
+        c2,
+        d,
+        grofvuil,
+    }
+}
+
+fn ids(page: &Value) -> Vec<i32> {
+    page["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|item| item["id"].as_i64().expect("id") as i32)
+        .collect()
+}
+
+async fn list(office: &BackOffice, email: &str, query: &str) -> (StatusCode, Value) {
+    office
+        .get_as(email, &format!("{LIST}?page_size=1000&{query}"))
+        .await
+}
+
+#[tokio::test]
+async fn every_filter_selects_its_signals_and_only_those() {
+    let office = office().await;
+    admin(&office).await;
+    let f = fixture(&office).await;
+    let all = f.all();
+    let but = |left_out: &[i32]| -> Vec<i32> {
+        all.iter()
+            .copied()
+            .filter(|id| !left_out.contains(id))
+            .collect()
+    };
+    let grofvuil = f.grofvuil;
+    let cases: Vec<(String, Vec<i32>)> = vec![
+        (format!("id={}", f.a), vec![f.a]),
+        ("id=0".into(), vec![]),
+        ("id=1.5".into(), vec![]),
+        ("address_text=amstel".into(), vec![f.a]),
+        ("address_text=_".into(), vec![]),
+        ("address_text=nergens".into(), vec![]),
+        ("area_code=centrum".into(), vec![f.a]),
+        ("area_code=noord".into(), vec![]),
+        ("area_code=null".into(), but(&[f.a])),
+        ("area_code=null&area_code=centrum".into(), but(&[])),
+        ("area_type_code=district".into(), vec![f.a]),
+        ("area_type_code=sia-stadsdeel".into(), vec![]),
+        ("area_type_code=null".into(), but(&[f.a])),
+        ("buurt_code=A04i".into(), vec![f.a]),
+        ("buurt_code=A04i&buurt_code=E01a".into(), vec![f.a, f.b]),
+        ("buurt_code=N12x".into(), vec![]),
+        (format!("category_id={grofvuil}"), vec![f.a, f.d]),
+        (
+            format!(
+                "category_id={grofvuil}&maincategory_slug=overig&category_slug=container-is-vol"
+            ),
+            vec![f.a, f.d],
+        ),
+        ("maincategory_slug=afval".into(), vec![f.a, f.b, f.d]),
+        ("category_slug=container-is-vol".into(), vec![f.b]),
+        ("category_slug=container-is-kapot".into(), vec![]),
+        ("category_slug=overig".into(), vec![f.p, f.c1, f.q, f.c2]),
+        (
+            "maincategory_slug=overig&category_slug=grofvuil".into(),
+            but(&[f.b]),
+        ),
+        ("contact_details=email".into(), vec![f.a]),
+        ("contact_details=phone".into(), vec![f.b]),
+        ("contact_details=none".into(), but(&[f.a, f.b])),
+        (
+            "contact_details=email&contact_details=phone".into(),
+            vec![f.a, f.b],
+        ),
+        (
+            "contact_details=email&contact_details=phone&contact_details=none".into(),
+            but(&[]),
+        ),
+        (
+            "created_before=2024-03-01T12:00:00%2B01:00".into(),
+            vec![f.a],
+        ),
+        ("created_before=2024-02-01T00:00:00".into(), vec![]),
+        (
+            "created_after=2024-03-07T00:00:00%2B01:00".into(),
+            vec![f.d],
+        ),
+        ("created_after=2025-01-01".into(), vec![]),
+        ("updated_after=2024-03-15".into(), vec![f.q]),
+        ("updated_before=2024-03-01T12:00:00".into(), vec![f.a]),
+        ("updated_after=2024-04-01".into(), vec![]),
+        ("incident_date=2024-03-01".into(), vec![f.a]),
+        ("incident_date=2024-02-29".into(), vec![]),
+        ("incident_date=01-03-2024".into(), vec![f.a]),
+        ("incident_date_before=2024-03-06".into(), vec![f.c2, f.d]),
+        ("incident_date_after=2024-03-01".into(), vec![f.a]),
+        ("incident_date_after=2024-02-28".into(), vec![]),
+        ("directing_department=ASC".into(), vec![f.p]),
+        ("directing_department=STW".into(), vec![]),
+        ("directing_department=null".into(), vec![f.q]),
+        (
+            "directing_department=null&directing_department=ASC".into(),
+            vec![f.p, f.q],
+        ),
+        ("routing_department_code=STW".into(), vec![f.b]),
+        ("routing_department_code=ASC".into(), vec![]),
+        ("routing_department_code=null".into(), but(&[f.b])),
+        (
+            "assigned_user_email=behandelaar@example.org".into(),
+            vec![f.a],
+        ),
+        (
+            "assigned_user_email=BEHANDELAAR@Example.org".into(),
+            vec![f.a],
+        ),
+        ("assigned_user_email=niemand@example.org".into(), vec![]),
+        ("assigned_user_email=null".into(), but(&[f.a])),
+        ("reporter_email=MELDER@example.com".into(), vec![f.a]),
+        ("reporter_email=melder@example".into(), vec![]),
+        ("feedback=satisfied".into(), vec![]),
+        ("feedback=not_received".into(), vec![]),
+        ("has_changed_children=true".into(), vec![f.p]),
+        ("has_changed_children=False".into(), vec![f.q]),
+        (
+            "has_changed_children=1&has_changed_children=0".into(),
+            vec![f.p, f.q],
+        ),
+        ("kind=signal".into(), vec![f.a, f.b, f.d]),
+        ("kind=parent_signal".into(), vec![f.p, f.q]),
+        ("kind=child_signal".into(), vec![f.c1, f.c2]),
+        ("kind=exclude_parent_signal".into(), but(&[f.p, f.q])),
+        ("kind=signal&kind=child_signal".into(), but(&[f.p, f.q])),
+        (
+            "kind=parent_signal&kind=exclude_parent_signal".into(),
+            but(&[]),
+        ),
+        ("note_keyword=GEBELD".into(), vec![f.b]),
+        ("note_keyword=%25".into(), vec![]),
+        ("note_keyword=afgehandeld".into(), vec![]),
+        ("priority=high".into(), vec![f.b]),
+        ("priority=low&priority=high".into(), vec![f.b, f.p]),
+        ("priority=normal".into(), but(&[f.b, f.p])),
+        ("punctuality=on_time".into(), vec![f.a]),
+        ("punctuality=late".into(), vec![f.b]),
+        ("punctuality=late_factor_3".into(), vec![f.b]),
+        ("punctuality=null".into(), vec![f.p, f.c1, f.q, f.c2]),
+        ("source=Telefoon%20%E2%80%93%20ASC".into(), vec![f.b]),
+        ("source=online&source=Interne%20melding".into(), but(&[f.b])),
+        ("source=E-mail%20%E2%80%93%20CCA".into(), vec![]),
+        ("stadsdeel=A".into(), vec![f.a]),
+        ("stadsdeel=A&stadsdeel=K".into(), vec![f.a, f.d]),
+        ("stadsdeel=N".into(), vec![]),
+        ("stadsdeel=null".into(), vec![f.p, f.c1, f.q, f.c2]),
+        ("status=m".into(), vec![f.a, f.c1]),
+        ("status=b&status=ingepland".into(), vec![f.b, f.q, f.c2]),
+        ("status=reopened".into(), vec![]),
+        ("type=REQ".into(), vec![f.b]),
+        ("type=COM&type=REQ".into(), vec![f.b, f.p]),
+        ("type=PRJ".into(), vec![]),
+        ("status=m&kind=child_signal".into(), vec![f.c1]),
+        ("status=m&priority=high".into(), vec![]),
+    ];
+    for (query, expected) in cases {
+        let (status, page) = list(&office, ADMIN, &query).await;
+        assert_eq!(status, StatusCode::OK, "{query}: {page}");
+        let found: BTreeSet<&str> = ids(&page).into_iter().map(|id| f.name(id)).collect();
+        let wanted: BTreeSet<&str> = expected.into_iter().map(|id| f.name(id)).collect();
+        assert_eq!(found, wanted, "{query}");
+        assert_eq!(page["count"], found.len(), "{query}");
+    }
+    office.cleanup().await;
+}
+
+#[tokio::test]
+async fn invalid_filter_values_are_400s_with_the_frameworks_messages() {
+    let office = office().await;
+    admin(&office).await;
+    fixture(&office).await;
+    let choice = |v: &str| format!("Selecteer een geldige keuze. {v} is geen beschikbare keuze.");
+
+    for (query, expected) in [
+        (
+            "area_code=nergens",
+            json!({"area_code": [choice("nergens")]}),
+        ),
+        (
+            "area_type_code=wijk",
+            json!({"area_type_code": [choice("wijk")]}),
+        ),
+        ("buurt_code=ZZ99", json!({"buurt_code": [choice("ZZ99")]})),
+        (
+            "category_id=999999",
+            json!({"category_id": [choice("999999")]}),
+        ),
+        (
+            "category_slug=afval",
+            json!({"category_slug": [choice("afval")]}),
+        ),
+        (
+            "maincategory_slug=grofvuil",
+            json!({"maincategory_slug": [choice("grofvuil")]}),
+        ),
+        ("source=Postduif", json!({"source": [choice("Postduif")]})),
+        (
+            "directing_department=XYZ",
+            json!({"directing_department": [choice("XYZ")]}),
+        ),
+        (
+            "routing_department_code=ASC&routing_department_code=QQQ",
+            json!({"routing_department_code": [choice("QQQ")]}),
+        ),
+        ("status=x", json!({"status": [choice("x")]})),
+        (
+            "created_after=gisteren",
+            json!({"created_after": ["Voer een geldige datum/tijd in."]}),
+        ),
+        (
+            "incident_date=2024-13-01",
+            json!({"incident_date": ["Voer een geldige datum in."]}),
+        ),
+        (
+            "incident_date_before=maart",
+            json!({"incident_date_before": ["Voer een geldige datum in."]}),
+        ),
+        ("id=een", json!({"id": ["Voer een getal in."]})),
+        (
+            "source=Postduif&stadsdeel=Z&area_code=nergens",
+            json!({"area_code": [choice("nergens")], "source": [choice("Postduif")], "stadsdeel": [choice("Z")]}),
+        ),
+    ] {
+        let (status, body) = list(&office, ADMIN, query).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {body}");
+        assert_eq!(body, expected, "{query}");
+    }
+    office.cleanup().await;
+}
+
+#[tokio::test]
+async fn orderings_sort_by_their_keys_with_nulls_as_postgres_orders_them() {
+    let office = office().await;
+    admin(&office).await;
+    let f = fixture(&office).await;
+    let names = |page: &Value| -> Vec<&'static str> {
+        ids(page).into_iter().map(|id| f.name(id)).collect()
+    };
+
+    for (ordering, expected) in [
+        ("", vec!["D", "C2", "Q", "C1", "P", "B", "A"]),
+        (
+            "ordering=onbekend",
+            vec!["D", "C2", "Q", "C1", "P", "B", "A"],
+        ),
+        (
+            "ordering=created_at",
+            vec!["A", "B", "P", "C1", "Q", "C2", "D"],
+        ),
+        ("ordering=id", vec!["A", "B", "P", "C1", "Q", "C2", "D"]),
+        ("ordering=-id", vec!["D", "C2", "Q", "C1", "P", "B", "A"]),
+        (
+            "ordering=-updated_at",
+            vec!["Q", "C1", "D", "C2", "P", "B", "A"],
+        ),
+        (
+            "ordering=priority",
+            vec!["B", "P", "A", "C1", "Q", "C2", "D"],
+        ),
+        (
+            "ordering=-priority",
+            vec!["D", "C2", "Q", "C1", "A", "P", "B"],
+        ),
+        ("ordering=status", vec!["B", "Q", "P", "C2", "A", "C1", "D"]),
+        (
+            "ordering=stadsdeel",
+            vec!["A", "B", "D", "P", "C1", "Q", "C2"],
+        ),
+        (
+            "ordering=-stadsdeel",
+            vec!["C2", "Q", "C1", "P", "D", "B", "A"],
+        ),
+        (
+            "ordering=sub_category",
+            vec!["B", "A", "D", "P", "C1", "Q", "C2"],
+        ),
+        (
+            "ordering=main_category",
+            vec!["A", "B", "D", "P", "C1", "Q", "C2"],
+        ),
+        (
+            "ordering=address",
+            vec!["P", "C1", "Q", "A", "B", "D", "C2"],
+        ),
+        (
+            "ordering=postcode",
+            vec!["A", "D", "B", "P", "C1", "Q", "C2"],
+        ),
+        (
+            "ordering=area_name",
+            vec!["A", "B", "P", "C1", "Q", "C2", "D"],
+        ),
+        (
+            "ordering=-assigned_user_email",
+            vec!["D", "C2", "Q", "C1", "P", "B", "A"],
+        ),
+        (
+            "ordering=assigned_user_email",
+            vec!["A", "B", "P", "C1", "Q", "C2", "D"],
+        ),
+        (
+            "ordering=-priority,created_at",
+            vec!["A", "C1", "Q", "C2", "D", "P", "B"],
+        ),
+        (
+            "ordering=-priority,onbekend,-created_at",
+            vec!["D", "C2", "Q", "C1", "A", "P", "B"],
+        ),
+    ] {
+        let (status, page) = list(&office, ADMIN, ordering).await;
+        assert_eq!(status, StatusCode::OK, "{ordering}: {page}");
+        assert_eq!(names(&page), expected, "{ordering}");
+    }
+    office.cleanup().await;
+}
+
+#[tokio::test]
+async fn the_list_is_hal_paginated_with_links_that_repeat_the_query() {
+    let office = office().await;
+    admin(&office).await;
+    let f = fixture(&office).await;
+
+    let (status, first) = office
+        .get_as(
+            ADMIN,
+            &format!("{LIST}?page_size=3&status=m&status=b&status=i&status=ingepland&status=o"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    assert_eq!(first["count"], 7);
+    assert_eq!(ids(&first), [f.d, f.c2, f.q]);
+    assert_eq!(
+        first["_links"]["self"]["href"],
+        format!("{BASE}{LIST}?page_size=3&status=m&status=b&status=i&status=ingepland&status=o")
+    );
+    assert_eq!(
+        first["_links"]["next"]["href"],
+        format!(
+            "{BASE}{LIST}?page=2&page_size=3&status=m&status=b&status=i&status=ingepland&status=o"
+        )
+    );
+    assert_eq!(first["_links"]["previous"], json!({"href": null}));
+
+    let (_, second) = office
+        .get_as(ADMIN, &format!("{LIST}?page_size=3&page=2"))
+        .await;
+    assert_eq!(ids(&second), [f.c1, f.p, f.b]);
+    assert_eq!(
+        second["_links"]["previous"]["href"],
+        format!("{BASE}{LIST}?page=1&page_size=3")
+    );
+    let (_, last) = office
+        .get_as(ADMIN, &format!("{LIST}?page_size=3&page=last"))
+        .await;
+    assert_eq!(ids(&last), [f.a]);
+    assert_eq!(last["_links"]["next"], json!({"href": null}));
+    assert_eq!(
+        last["_links"]["previous"]["href"],
+        format!("{BASE}{LIST}?page=2&page_size=3")
+    );
+    for beyond in ["page=4", "page=0", "page=twee"] {
+        let (status, body) = office
+            .get_as(ADMIN, &format!("{LIST}?page_size=3&{beyond}"))
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{beyond}");
+        assert_eq!(body, json!({"detail": "Ongeldige pagina."}));
+    }
+    let (status, unslashed) = office.get_as(ADMIN, "/signals/v1/private/signals").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        unslashed["count"], 7,
+        "default page size 100 holds them all"
+    );
+    office.cleanup().await;
+}
+
+#[tokio::test]
+async fn departments_see_their_categories_and_routed_signals_and_others_nothing() {
+    let office = office().await;
+    let f = fixture(&office).await;
+    sql(
+        &office,
+        "INSERT INTO signals_categorydepartment (category_id, department_id, is_responsible, can_view)
+         SELECT c.id, d.id, false, true FROM signals_category c JOIN signals_category m ON m.id = c.parent_id,
+                signals_department d
+         WHERE m.slug = 'afval' AND c.slug = 'grofvuil' AND d.code = 'ASC'",
+    )
+    .await;
+    employee(&office, "asc@example.org", &["sia_read"], &["ASC"]).await;
+    employee(&office, "stw@example.org", &["sia_read"], &["STW"]).await;
+    employee(&office, "oov@example.org", &["sia_read"], &["OOV"]).await;
+    employee(
+        &office,
+        "alles@example.org",
+        &["sia_read", "sia_can_view_all_categories"],
+        &[],
+    )
+    .await;
+    employee(
+        &office,
+        "gast@example.org",
+        &["sia_signal_report"],
+        &["ASC"],
+    )
+    .await;
+    let set = |page: &Value| -> BTreeSet<i32> { ids(page).into_iter().collect() };
+
+    let (_, asc) = list(&office, "asc@example.org", "").await;
+    assert_eq!(set(&asc), [f.a, f.d].into_iter().collect());
+    let (_, stw) = list(&office, "stw@example.org", "").await;
+    assert_eq!(set(&stw), [f.b].into_iter().collect());
+    let (status, oov) = list(&office, "oov@example.org", "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(oov["count"], 0);
+    let (_, everything) = list(&office, "alles@example.org", "").await;
+    assert_eq!(set(&everything), f.all());
+    let (status, _) = list(&office, "gast@example.org", "").await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "the list needs sia_read");
+
+    let forbidden = json!({"detail": "Je hebt geen toestemming om deze actie uit te voeren."});
+    for path in [
+        format!("{LIST}{}", f.a),
+        format!("{LIST}{}/history", f.a),
+        format!("{LIST}{}/children/", f.p),
+    ] {
+        let (status, body) = office.get_as("oov@example.org", &path).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
+        assert_eq!(body, forbidden, "{path}");
+        let (status, _) = office.get_as("alles@example.org", &path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+    }
+    let (status, _) = office
+        .get_as("asc@example.org", &format!("{LIST}{}", f.a))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = office
+        .get_as("oov@example.org", &format!("{LIST}999999"))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        body,
+        json!({"detail": "No Signal matches the given query."})
+    );
+    let (status, body) = office
+        .get_as("alles@example.org", &format!("{LIST}abc"))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body, json!({"detail": "Niet gevonden."}));
+
+    // B is routed away from STW: the list (current routing) drops it, the
+    // object rule (any routing ever) still lets STW open it.
+    relate(&office, f.b, "routing", &[]).await;
+    let (_, stw) = list(&office, "stw@example.org", "").await;
+    assert_eq!(stw["count"], 0);
+    let (status, detail) = office
+        .get_as("stw@example.org", &format!("{LIST}{}", f.b))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{detail}");
+    assert_eq!(detail["routing_departments"], json!([]));
+    office.cleanup().await;
+}
+
+fn claims(email: &str, expires_in: i64) -> Value {
+    let now = chrono::Utc::now().timestamp();
+    json!({"iss": ISSUER, "aud": AUDIENCE, "sub": email, "email": email, "iat": now, "exp": now + expires_in})
+}
+
+#[tokio::test]
+async fn tokens_are_checked_before_anything_else() {
+    let office = office().await;
+    admin(&office).await;
+    let forger = dev_token::SigningKey::generate().expect("key");
+    let forged = forger
+        .sign_with_header(
+            &json!({"alg": "RS256", "kid": office.key.kid()}),
+            &claims(ADMIN, 300),
+        )
+        .expect("token");
+    let expired = office.key.sign(&claims(ADMIN, -10)).expect("token");
+
+    for path in [
+        LIST.to_owned(),
+        format!("{LIST}1"),
+        format!("{LIST}1/history"),
+        format!("{LIST}geography"),
+    ] {
+        let (status, headers, body) = office.send(Method::GET, &path, None).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{path}");
+        assert_eq!(headers["www-authenticate"], r#"Bearer realm="signals""#);
+        assert_eq!(
+            body,
+            json!({"detail": "Authenticatiegegevens zijn niet opgegeven."})
+        );
+        for token in [&forged, &expired] {
+            let (status, _, body) = office
+                .send(Method::GET, &path, Some(&format!("Bearer {token}")))
+                .await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "{path}");
+            assert_eq!(body, json!({"detail": "Login failed"}));
+        }
+    }
+    office.cleanup().await;
+}
+
+#[tokio::test]
+async fn methods_the_routes_do_not_take_are_refused_after_authentication_and_permission() {
+    let office = office().await;
+    admin(&office).await;
+    employee(
+        &office,
+        "lezer@example.org",
+        &["sia_read", "sia_can_view_all_categories"],
+        &[],
+    )
+    .await;
+    let f = fixture(&office).await;
+    let reader = format!("Bearer {}", office.token("lezer@example.org"));
+    let superuser = format!("Bearer {}", office.token(ADMIN));
+    let detail = format!("{LIST}{}", f.a);
+
+    let (status, _, _) = office.send(Method::PUT, &detail, None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _, _) = office.send(Method::PUT, &detail, Some(&reader)).await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "PUT asks for sia_write first"
+    );
+    let (status, headers, body) = office.send(Method::PUT, &detail, Some(&superuser)).await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(body, json!({"detail": "Methode \"PUT\" niet toegestaan."}));
+    assert_eq!(headers["allow"], "GET, PATCH, HEAD, OPTIONS");
+    let (status, _, body) = office.send(Method::DELETE, &detail, Some(&reader)).await;
+    assert_eq!(
+        status,
+        StatusCode::METHOD_NOT_ALLOWED,
+        "DELETE has no permission entry"
+    );
+    assert_eq!(
+        body,
+        json!({"detail": "Methode \"DELETE\" niet toegestaan."})
+    );
+    let (status, _, _) = office
+        .send(Method::POST, &format!("{detail}/history"), Some(&reader))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, _) = office
+        .send(Method::POST, &format!("{detail}/history"), Some(&superuser))
+        .await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    let (status, _, body) = office.send(Method::HEAD, &detail, Some(&reader)).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "HEAD needs only authentication (05 §6)"
+    );
+    assert_eq!(body, Value::Null);
+    office.cleanup().await;
+}
+
+#[tokio::test]
+async fn contact_details_are_masked_without_the_permission() {
+    let office = office().await;
+    let f = fixture(&office).await;
+    employee(
+        &office,
+        "zonder@example.org",
+        &["sia_read", "sia_can_view_all_categories"],
+        &[],
+    )
+    .await;
+    employee(
+        &office,
+        "met@example.org",
+        &[
+            "sia_read",
+            "sia_can_view_all_categories",
+            "sia_can_view_contact_details",
+        ],
+        &[],
+    )
+    .await;
+
+    let reporter_in = |page: &Value, id: i32| -> Value {
+        page["results"]
+            .as_array()
+            .expect("results")
+            .iter()
+            .find(|item| item["id"] == id)
+            .expect("item")["reporter"]
+            .clone()
+    };
+    let (_, masked) = list(&office, "zonder@example.org", "").await;
+    assert_eq!(
+        reporter_in(&masked, f.a),
+        json!({"email": "*****", "phone": "", "sharing_allowed": false, "allows_contact": true})
+    );
+    assert_eq!(reporter_in(&masked, f.b)["phone"], "*****");
+    assert_eq!(reporter_in(&masked, f.p)["email"], "", "absent stays empty");
+    let (_, detail) = office
+        .get_as("zonder@example.org", &format!("{LIST}{}", f.b))
+        .await;
+    assert_eq!(detail["reporter"]["phone"], "*****");
+
+    let (_, shown) = list(&office, "met@example.org", "").await;
+    assert_eq!(reporter_in(&shown, f.a)["email"], "melder@example.com");
+    assert_eq!(reporter_in(&shown, f.b)["phone"], "0612345678");
+    office.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_list_item_carries_the_nested_objects_of_the_spec() {
+    let office = office().await;
+    admin(&office).await;
+    let f = fixture(&office).await;
+
+    let (_, page) = list(&office, ADMIN, &format!("id={}", f.b)).await;
+    let item = &page["results"][0];
+    assert_eq!(
+        item["_links"]["self"]["href"],
+        format!("{BASE}{LIST}{}", f.b)
+    );
+    assert_eq!(
+        item["_display"],
+        format!("{} - b - E01a - 2024-03-02T10:00:00+01:00", f.b)
+    );
+    assert_eq!(item["id_display"], format!("SIG-{}", f.b));
+    assert_eq!(item["source"], "Telefoon – ASC");
+    assert_eq!(item["status"]["state_display"], "In behandeling");
+    assert_eq!(item["location"]["stadsdeel"], "E");
+    assert_eq!(item["location"]["postcode"], "1012JS");
+    assert_eq!(
+        item["location"]["geometrie"],
+        json!({"type": "Point", "coordinates": [4.9, 52.37]})
+    );
+    assert_eq!(item["category"]["sub_slug"], "container-is-vol");
+    assert_eq!(item["category"]["main_slug"], "afval");
+    assert_eq!(
+        item["category"]["category_url"],
+        format!("{BASE}/signals/v1/public/terms/categories/afval/sub_categories/container-is-vol")
+    );
+    assert_eq!(item["category"]["deadline"], "2020-01-01T01:00:00+01:00");
+    assert_eq!(
+        item["priority"],
+        json!({"priority": "high", "created_by": null})
+    );
+    assert_eq!(item["type"]["code"], "REQ");
+    assert_eq!(
+        item["notes"],
+        json!([{"text": "Melder gebeld over de container.", "created_by": "medewerker@example.org"}])
+    );
+    assert!(
+        item.get("directing_departments").is_none(),
+        "never had a directing relation"
+    );
+    assert_eq!(
+        item["routing_departments"],
+        json!([{"id": item["routing_departments"][0]["id"], "code": "STW", "name": "Stadswerken", "is_intern": true}])
+    );
+    assert_eq!(item["has_parent"], false);
+    assert_eq!(item["has_children"], false);
+    assert_eq!(item["assigned_user_email"], Value::Null);
+
+    let (_, page) = list(&office, ADMIN, &format!("id={}", f.p)).await;
+    let parent = &page["results"][0];
+    assert_eq!(parent["directing_departments"][0]["code"], "ASC");
+    assert_eq!(parent["has_children"], true);
+    assert_eq!(parent["routing_departments"], Value::Null);
+    let (_, page) = list(&office, ADMIN, &format!("id={}", f.a)).await;
+    assert_eq!(
+        page["results"][0]["assigned_user_email"],
+        "behandelaar@example.org"
+    );
+    let (_, page) = list(&office, ADMIN, &format!("id={}", f.c2)).await;
+    assert_eq!(page["results"][0]["location"], Value::Null);
+    assert_eq!(page["results"][0]["has_parent"], true);
+    office.cleanup().await;
+}
+
+/// A citizen's report through the public router (spec 03 §2.1's body); its id.
+async fn report(office: &BackOffice) -> i32 {
+    let app = public_signals::router(public_signals::AppState {
+        pool: office.db.pool.clone(),
+        config: Arc::new(public_signals::Config {
+            throttle: None,
+            ..public_signals::Config::default()
+        }),
+        publisher: None,
+    });
+    let body = json!({
+        "text": "Naast de container ligt een grote berg afval.",
+        "location": {
+            "geometrie": {"type": "Point", "coordinates": [4.90022563, 52.36768424]},
+            "address": {"openbare_ruimte": "Amstel", "huisnummer": 1, "huisletter": "",
+                        "huisnummer_toevoeging": "", "postcode": "1011PN", "woonplaats": "Amsterdam"},
+            "stadsdeel": "A"
+        },
+        "category": {"sub_category": format!("{BASE}/signals/v1/public/terms/categories/afval/sub_categories/grofvuil")},
+        "reporter": {"email": "melder@example.com", "phone": "0612345678", "sharing_allowed": true},
+        "incident_date_start": "2024-03-01T09:30:00+01:00"
+    });
+    let request = Request::post("/signals/v1/public/signals/")
+        .header("host", "api.example.org")
+        .header("content-type", "application/json")
+        .body(Body::from(body.to_string()))
+        .expect("request");
+    let response = app.oneshot(request).await.expect("response");
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let bytes = to_bytes(response.into_body(), 1 << 20).await.expect("body");
+    let created: Value = serde_json::from_slice(&bytes).expect("JSON");
+    let uuid = created["signal_id"].as_str().expect("uuid").to_owned();
+    office
+        .db
+        .client()
+        .await
+        .query_one(
+            "SELECT id FROM signals_signal WHERE uuid = $1::text::uuid",
+            &[&uuid],
+        )
+        .await
+        .expect("signal")
+        .get(0)
+}
+
+#[tokio::test]
+async fn a_fresh_public_report_has_its_detail_and_creation_history() {
+    let office = office().await;
+    employee(
+        &office,
+        "medewerker@example.org",
+        &[
+            "sia_read",
+            "sia_can_view_all_categories",
+            "sia_can_view_contact_details",
+        ],
+        &[],
+    )
+    .await;
+    let id = report(&office).await;
+    let email = "medewerker@example.org";
+
+    let (status, detail) = office.get_as(email, &format!("{LIST}{id}")).await;
+    assert_eq!(status, StatusCode::OK, "{detail}");
+    let own = format!("{BASE}/signals/v1/private/signals/{id}");
+    assert_eq!(
+        detail["_links"],
+        json!({
+            "curies": {"name": "sia", "href": format!("{BASE}/signals/v1/relations")},
+            "self": {"href": own},
+            "archives": {"href": format!("{own}/history")},
+            "sia:attachments": {"href": format!("{own}/attachments")},
+            "sia:pdf": {"href": format!("{own}/pdf")},
+            "sia:context": {"href": format!("{own}/context")},
+        })
+    );
+    let keys: Vec<&str> = detail
+        .as_object()
+        .expect("object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "_links",
+            "_display",
+            "category",
+            "id",
+            "id_display",
+            "has_attachments",
+            "location",
+            "status",
+            "reporter",
+            "priority",
+            "notes",
+            "type",
+            "source",
+            "text",
+            "text_extra",
+            "extra_properties",
+            "created_at",
+            "updated_at",
+            "incident_date_start",
+            "incident_date_end",
+            "routing_departments",
+            "attachments",
+            "assigned_user_email"
+        ]
+    );
+    assert_eq!(detail["status"]["state"], "m");
+    assert_eq!(detail["status"]["user"], Value::Null);
+    assert_eq!(detail["reporter"]["email"], "melder@example.com");
+    assert_eq!(
+        detail["location"]["address_text"],
+        "Amstel 1 1011PN Amsterdam"
+    );
+    assert_eq!(detail["category"]["sub"], "Grofvuil");
+    assert!(
+        detail["category"]["deadline"].as_str().is_some(),
+        "grofvuil has a service level"
+    );
+    assert_eq!(detail["incident_date_start"], "2024-03-01T09:30:00+01:00");
+    assert_eq!(detail["attachments"], json!([]));
+    assert_eq!(detail["has_attachments"], false);
+
+    let (status, history) = office.get_as(email, &format!("{LIST}{id}/history")).await;
+    assert_eq!(status, StatusCode::OK, "{history}");
+    let entries = history.as_array().expect("a plain array");
+    let whats: Vec<&str> = entries
+        .iter()
+        .map(|e| e["what"].as_str().expect("what"))
+        .collect();
+    assert_eq!(
+        whats,
+        [
+            "UPDATE_TYPE_ASSIGNMENT",
+            "UPDATE_PRIORITY",
+            "UPDATE_CATEGORY_ASSIGNMENT",
+            "UPDATE_SLA",
+            "UPDATE_STATUS",
+            "UPDATE_LOCATION"
+        ],
+        "newest first; equal times in reverse insertion order"
+    );
+    let by_what = |what: &str| {
+        entries
+            .iter()
+            .find(|e| e["what"] == what)
+            .expect("entry")
+            .clone()
+    };
+    let location = by_what("UPDATE_LOCATION");
+    assert_eq!(location["action"], "Locatie gewijzigd naar:");
+    assert_eq!(
+        location["description"],
+        "Stadsdeel: Centrum\nAmstel 1\nAmsterdam"
+    );
+    assert_eq!(location["who"], "Signalen systeem");
+    assert_eq!(location["_signal"], id);
+    assert_eq!(location["when"], detail["created_at"]);
+    let status_entry = by_what("UPDATE_STATUS");
+    assert_eq!(status_entry["action"], "Status gewijzigd naar: Gemeld");
+    assert_eq!(status_entry["description"], Value::Null);
+    assert!(
+        status_entry["identifier"]
+            .as_str()
+            .expect("identifier")
+            .starts_with("UPDATE_STATUS_")
+    );
+    assert_eq!(
+        by_what("UPDATE_CATEGORY_ASSIGNMENT")["action"],
+        "Categorie gewijzigd naar: Grofvuil"
+    );
+    assert_eq!(
+        by_what("UPDATE_PRIORITY")["action"],
+        "Urgentie gewijzigd naar: Normaal"
+    );
+    assert_eq!(
+        by_what("UPDATE_TYPE_ASSIGNMENT")["action"],
+        "Type gewijzigd naar: Melding"
+    );
+    let sla = by_what("UPDATE_SLA");
+    assert_eq!(sla["action"], "Servicebelofte:");
+    assert!(sla["description"].as_str().is_some_and(|d| !d.is_empty()));
+
+    for (query, expected) in [
+        ("what=UPDATE_STATUS", vec!["UPDATE_STATUS"]),
+        ("what=UPDATE_SLA", vec!["UPDATE_SLA"]),
+        (
+            "what=UPDATE_TYPE_ASSIGNMENT",
+            vec!["UPDATE_TYPE_ASSIGNMENT"],
+        ),
+        ("what=CREATE_NOTE", vec![]),
+        ("what=NIETS", vec![]),
+        ("created_after=2999-01-01T00:00:00", vec![]),
+        (
+            "what=UPDATE_LOCATION&created_after=2020-01-01",
+            vec!["UPDATE_LOCATION"],
+        ),
+    ] {
+        let (status, filtered) = office
+            .get_as(email, &format!("{LIST}{id}/history?{query}"))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{query}");
+        let whats: Vec<&str> = filtered
+            .as_array()
+            .expect("array")
+            .iter()
+            .map(|e| e["what"].as_str().expect("what"))
+            .collect();
+        assert_eq!(whats, expected, "{query}");
+    }
+    let (status, body) = office
+        .get_as(email, &format!("{LIST}{id}/history?created_after=gisteren"))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        body,
+        json!({"created_after": ["Voer een geldige datum/tijd in."]})
+    );
+    office.cleanup().await;
+}
+
+#[tokio::test]
+async fn children_are_listed_for_parents_with_whether_the_caller_may_open_them() {
+    let office = office().await;
+    admin(&office).await;
+    let f = fixture(&office).await;
+    sql(
+        &office,
+        "INSERT INTO signals_categorydepartment (category_id, department_id, is_responsible, can_view)
+         SELECT c.id, d.id, true, true FROM signals_category c JOIN signals_category m ON m.id = c.parent_id,
+                signals_department d
+         WHERE m.slug = 'overig' AND c.slug = 'overig' AND d.code = 'STW'",
+    )
+    .await;
+    relate(&office, f.q, "routing", &["ASC"]).await;
+    employee(&office, "asc@example.org", &["sia_read"], &["ASC"]).await;
+
+    let (status, page) = office
+        .get_as(ADMIN, &format!("{LIST}{}/children/", f.p))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!(page["count"], 1);
+    assert_eq!(
+        page["results"][0],
+        json!({
+            "_links": {"self": {"href": format!("{BASE}{LIST}{}", f.c1)}},
+            "id": f.c1,
+            "status": {"state": "m", "state_display": "Gemeld"},
+            "category": {"sub": "Overig", "sub_slug": "overig", "departments": "STW", "main": "Overig", "main_slug": "overig"},
+            "updated_at": "2024-03-10T10:00:00+01:00",
+            "can_view_signal": true
+        })
+    );
+    let (status, page) = office
+        .get_as("asc@example.org", &format!("{LIST}{}/children", f.q))
+        .await;
+    assert_eq!(status, StatusCode::OK, "Q is routed to ASC: {page}");
+    assert_eq!(page["results"][0]["id"], f.c2);
+    assert_eq!(
+        page["results"][0]["can_view_signal"], false,
+        "C2 itself is not visible to ASC"
+    );
+
+    let (status, body) = office
+        .get_as(ADMIN, &format!("{LIST}{}/children/", f.c1))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        body,
+        json!({"detail": format!("Signal {} has no children, it itself is a child signal.", f.c1)})
+    );
+    let (status, body) = office
+        .get_as(ADMIN, &format!("{LIST}{}/children/", f.a))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        body,
+        json!({"detail": format!("Signal {} has no children.", f.a)})
+    );
+    let (status, _) = office
+        .get_as(ADMIN, &format!("{LIST}999999/children/"))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let (_, detail) = office.get_as(ADMIN, &format!("{LIST}{}", f.p)).await;
+    assert_eq!(
+        detail["_links"]["sia:children"],
+        json!([{"href": format!("{BASE}/signals/v1/private/signals/{}", f.c1)}])
+    );
+    let (_, child) = office.get_as(ADMIN, &format!("{LIST}{}", f.c1)).await;
+    assert_eq!(
+        child["_links"]["sia:parent"]["href"],
+        format!("{BASE}/signals/v1/private/signals/{}", f.p)
+    );
+    office.cleanup().await;
+}
+
+#[tokio::test]
+async fn the_map_pages_located_signals_with_link_headers() {
+    let office = office().await;
+    admin(&office).await;
+    let f = fixture(&office).await;
+    let token = format!("Bearer {}", office.token(ADMIN));
+    let geography = "/signals/v1/private/signals/geography";
+
+    let (status, headers, body) = office.send(Method::GET, geography, Some(&token)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(headers["x-total-count"], "6", "C2 has no location");
+    assert_eq!(body["type"], "FeatureCollection");
+    let features = body["features"].as_array().expect("features");
+    assert_eq!(features.len(), 6);
+    assert_eq!(features[0]["properties"]["id"], f.d, "newest first");
+    assert_eq!(
+        features[0]["properties"]["created_at"],
+        "2024-03-07T09:00:00+00:00"
+    );
+    assert_eq!(
+        features[0]["geometry"],
+        json!({"type": "Point", "coordinates": [4.9, 52.37]})
+    );
+
+    let (_, headers, body) = office
+        .send(
+            Method::GET,
+            &format!("{geography}?status=m&status=b&page_size=2"),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(headers["x-total-count"], "4");
+    assert_eq!(body["features"].as_array().expect("features").len(), 2);
+    assert_eq!(
+        headers["link"],
+        format!(
+            "<{BASE}{geography}?status=m&status=b&page_size=2>; rel=\"self\",<{BASE}{geography}?geopage=2&page_size=2&status=m&status=b>; rel=\"next\""
+        )
+    );
+    let (_, headers, _) = office
+        .send(
+            Method::GET,
+            &format!("{geography}?status=m&status=b&page_size=2&geopage=2"),
+            Some(&token),
+        )
+        .await;
+    let link = headers["link"].to_str().expect("ascii");
+    assert!(
+        link.contains("rel=\"prev\"") && !link.contains("rel=\"next\""),
+        "{link}"
+    );
+
+    let (_, headers, body) = office
+        .send(
+            Method::GET,
+            &format!("{geography}?status=reopened"),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(headers["x-total-count"], "0");
+    assert_eq!(body, json!({"type": "FeatureCollection", "features": null}));
+    let (status, _, _) = office
+        .send(Method::GET, &format!("{geography}?status=x"), Some(&token))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    office.cleanup().await;
+}
