@@ -20,6 +20,7 @@ use http::{Request, StatusCode};
 use signalen_api::ApiError;
 use signalen_api::auth::AuthenticatedUser;
 use signalen_api::body::json_body;
+use signalen_api::routing::{connection, path_id};
 use signalen_domain::signal::events::SIGNAL_AGGREGATE;
 use signalen_domain::user::Permission;
 use signalen_infra::outbox_relay::{self, Selection};
@@ -64,11 +65,10 @@ async fn run(
 ) -> Result<serde_json::Value, Response> {
     user.require(Permission::SIA_WRITE)
         .map_err(IntoResponse::into_response)?;
-    let id = signal_id(raw_id).map_err(IntoResponse::into_response)?;
-    let mut client = state.pool.get().await.map_err(|e| {
-        tracing::error!(error.message = %e, "no database connection");
-        ApiError::Unavailable("De database is tijdelijk niet bereikbaar.").into_response()
-    })?;
+    let id = path_id(raw_id, NOT_FOUND).map_err(IntoResponse::into_response)?;
+    let mut client = connection(&state.pool)
+        .await
+        .map_err(IntoResponse::into_response)?;
     crate::visibility::object_access(&client, user, id)
         .await
         .map_err(IntoResponse::into_response)?;
@@ -118,17 +118,6 @@ async fn run(
     crate::detail::detail_document(state, &client, user, id)
         .await
         .map_err(IntoResponse::into_response)
-}
-
-/// A path id: an integer, else 404 as the reference's router answers.
-fn signal_id(raw: &str) -> Result<i32, ApiError> {
-    raw.parse::<i32>().map_err(|_| {
-        if !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_digit()) {
-            ApiError::NotFound(NOT_FOUND)
-        } else {
-            ApiError::NotFound("Niet gevonden.")
-        }
-    })
 }
 
 fn database_error(error: pg::tokio_postgres::Error) -> Response {

@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Json, Response};
 use axum::routing::{MethodRouter, get};
 use serde_json::{Value, json};
 use signalen_api::auth::AuthenticatedUser;
+use signalen_api::body::BodyError;
 use signalen_api::routing::{connection, path_id, refuse_method};
 use signalen_api::validation::fields::{CharField, boolean};
 use signalen_api::validation::{FieldErrors, messages, python_type_name};
@@ -239,30 +240,12 @@ async fn delete(
 
 /// A JSON body (an empty one is `{}`), or 415/400 as the framework answers.
 async fn json_body(headers: &HeaderMap, body: Body) -> Result<Value, Error> {
-    let bytes = axum::body::to_bytes(body, MAX_JSON_BYTES)
+    signalen_api::body::json_body(headers, body, MAX_JSON_BYTES)
         .await
-        .map_err(|_| parse_error(format!("the body is larger than {MAX_JSON_BYTES} bytes")))?;
-    if bytes.is_empty() {
-        return Ok(Value::Object(Default::default()));
-    }
-    let content_type = headers
-        .get(http::header::CONTENT_TYPE)
-        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
-        .unwrap_or_default();
-    let media_type = content_type
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
-    if media_type != "application/json" {
-        return Err(Error::Form(crate::form::FormError::UnsupportedMediaType(
-            content_type,
-        )));
-    }
-    serde_json::from_slice(&bytes).map_err(|e| parse_error(e.to_string()))
-}
-
-fn parse_error(reason: String) -> Error {
-    Error::BadJson(reason)
+        .map_err(|error| match error {
+            BodyError::Parse(reason) => Error::BadJson(reason),
+            BodyError::UnsupportedMediaType(media_type) => {
+                Error::Form(crate::form::FormError::UnsupportedMediaType(media_type))
+            }
+        })
 }
