@@ -60,12 +60,56 @@ postgres_start() {
   fi
   head -n 1 "$dir/data/postmaster.pid" > "$STACK_DIR/postgres.pid"
   wait_for 30 postgres_ready || fail postgres "not accepting connections on 127.0.0.1:$PG_PORT"
+  postgres_tls "$dir"
   if ! "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -tAc \
       "SELECT 1 FROM pg_database WHERE datname = '$PG_DATABASE'" | grep -q 1; then
     "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres "$PG_DATABASE"
   fi
   "$PG_BIN/psql" -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -d "$PG_DATABASE" -c "CREATE EXTENSION IF NOT EXISTS postgis" >/dev/null \
     || fail postgres "CREATE EXTENSION postgis failed: is postgresql-*-postgis-3 installed?"
+}
+
+# TLS as production has it (docs/database-access.md): a CA of the stack's own
+# signs the server's certificate (IP 127.0.0.1, localhost). The local URLs
+# keep sslmode=prefer (TLS, unverified); a test that says sslmode=require
+# trusts the CA through sslrootcert=$STACK_DIR/postgres-ca.crt
+# (SIGNALEN_TEST_PG_CA). `ssl` is reloadable: a running server takes it up
+# without a restart.
+postgres_tls() {
+  local dir="$1" tls="$1/tls" ca="$STACK_DIR/postgres-ca.crt"
+  if [[ ! -f "$tls/server.crt" || ! -f "$tls/server.key" || ! -f "$ca" ]]; then
+    command -v openssl >/dev/null || apt_install openssl
+    rm -rf "$tls" && mkdir -p "$tls"
+    (
+      set -e
+      umask 077
+      cd "$tls"
+      openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3650 \
+        -subj "/CN=Signalen local stack CA" -keyout ca.key -out ca.crt
+      openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+        -subj "/CN=127.0.0.1" -keyout server.key -out server.csr
+      printf '%s\n' "basicConstraints=critical,CA:FALSE" "keyUsage=critical,digitalSignature" \
+        "extendedKeyUsage=serverAuth" "subjectAltName=IP:127.0.0.1,DNS:localhost" > server.ext
+      openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 3650 \
+        -extfile server.ext -out server.crt
+      rm -f ca.key ca.srl server.csr server.ext
+    ) >"$dir/tls.log" 2>&1 || { tail -n 20 "$dir/tls.log" >&2; fail postgres "openssl could not make the server certificate (log: $dir/tls.log)"; }
+    install -m 644 "$tls/ca.crt" "$ca"
+    if [[ "$(id -u)" == 0 ]]; then chown -R postgres:postgres "$tls"; fi
+  fi
+  "$PG_BIN/psql" -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres \
+    -c "ALTER SYSTEM SET ssl_cert_file = '$tls/server.crt'" \
+    -c "ALTER SYSTEM SET ssl_key_file = '$tls/server.key'" \
+    -c "ALTER SYSTEM SET ssl = on" \
+    -c "SELECT pg_reload_conf()" >/dev/null \
+    || fail postgres "could not switch TLS on"
+  wait_for 10 postgres_tls_ready \
+    || fail postgres "TLS is not on after the reload (log: $dir/postgres.log)"
+}
+
+postgres_tls_ready() {
+  "$PG_BIN/psql" "host=127.0.0.1 port=$PG_PORT user=postgres dbname=postgres sslmode=verify-full sslrootcert=$STACK_DIR/postgres-ca.crt" \
+    -tAc "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()" 2>/dev/null | grep -q '^t$'
 }
 
 postgres_stop() {

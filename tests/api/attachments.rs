@@ -421,6 +421,44 @@ async fn a_citizen_may_upload_while_a_question_is_put_to_them() {
 }
 
 #[tokio::test]
+async fn a_citizen_may_upload_to_a_closed_signal_while_its_feedback_is_expected() {
+    let env = Env::new().await;
+    let (id, uuid) = env.signal("o", None).await;
+    let expected = env
+        .query(
+            "INSERT INTO feedback_feedback (token, _signal_id) VALUES ('open-kto', $1)",
+            &[&id],
+        )
+        .await;
+    assert!(expected.is_empty());
+    let (status, body) = env
+        .upload(
+            &public_path(uuid),
+            None,
+            Some(("foto.jpg", &fixtures::jpeg(64, 48))),
+            &[],
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    // Answered, the request no longer admits photos.
+    env.query(
+        "UPDATE feedback_feedback SET submitted_at = now() WHERE token = 'open-kto'",
+        &[],
+    )
+    .await;
+    let (status, body) = env
+        .upload(
+            &public_path(uuid),
+            None,
+            Some(("foto.jpg", &fixtures::jpeg(64, 48))),
+            &[],
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    env.cleanup().await;
+}
+
+#[tokio::test]
 async fn every_refused_public_upload_is_a_4xx_and_stores_nothing() {
     let env = Env::with_config(Config {
         max_upload_size: 2_000,

@@ -541,18 +541,14 @@ async fn the_kto_file_is_written_in_production_from_submitted_feedback() {
     let store = test_bucket().await;
     let mut client = db.client().await;
     let signal = seed_signal(&mut client, &SeedSignal::new("Melding").in_state("o", 1)).await;
-    // The reference's feedback table (another writer's; shaped as spec 15).
+    // Two submitted KTO answers and one request not answered yet (spec 15).
     client
         .batch_execute(&format!(
-            "CREATE TABLE feedback_feedback (
-                 id serial PRIMARY KEY, token uuid, _signal_id integer, is_satisfied boolean,
-                 allows_contact boolean NOT NULL DEFAULT false, text text, text_extra text,
-                 text_list text[], created_at timestamptz NOT NULL, submitted_at timestamptz);
-             INSERT INTO feedback_feedback (_signal_id, is_satisfied, allows_contact, text, text_extra, text_list,
-                                            created_at, submitted_at)
-             VALUES ({s}, true, false, '', 'Top', ARRAY['Snel opgelost', 'Vriendelijk'], now(), now()),
-                    ({s}, null, true, 'Zelf', null, null, now() - interval '1 hour', now()),
-                    ({s}, false, false, 'Niet ingestuurd', null, null, now(), null);",
+            "INSERT INTO feedback_feedback (token, _signal_id, is_satisfied, allows_contact, text, text_extra,
+                                            text_list, created_at, submitted_at)
+             VALUES ('kto-1', {s}, true, false, '', 'Top', ARRAY['Snel opgelost', 'Vriendelijk'], now(), now()),
+                    ('kto-2', {s}, null, true, 'Zelf', null, null, now() - interval '1 hour', now()),
+                    ('kto-3', {s}, false, false, 'Niet ingestuurd', null, null, now(), null);",
             s = signal.signal
         ))
         .await

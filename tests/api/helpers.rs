@@ -87,6 +87,7 @@ impl TestDatabase {
         let config = DatabaseConfig {
             url: database_url(&name).into(),
             pool_size: 4,
+            iam_auth: false,
         };
         let pool = pg::pool(&config).expect("pool");
         Self { name, pool }
@@ -129,6 +130,7 @@ async fn build_template(admin: &tokio_postgres::Client, template: &str) {
         let pool = pg::pool(&DatabaseConfig {
             url: database_url(&building).into(),
             pool_size: 1,
+            iam_auth: false,
         })
         .expect("pool");
         let mut client = pool.get().await.expect("connect to the template database");

@@ -76,6 +76,7 @@ async fn a_token_minted_with_the_stacks_key_signs_in_to_the_private_api() {
     let pool = signalen_infra::pg::pool(&signalen_infra::config::DatabaseConfig {
         url: stack_var("DATABASE_URL").into(),
         pool_size: 1,
+        iam_auth: false,
     })
     .expect("pool");
     let client = pool.get().await.expect("the local database");

@@ -75,7 +75,7 @@ async fn outbox_row(db: &TestDatabase, event_id: Uuid) -> Row {
 
 /// Every message of a queue (received and deleted until a receive finds
 /// none): the envelope and the `event_type` message attribute.
-async fn take_all(queue: &Queue) -> Vec<(Envelope, Option<String>)> {
+pub(crate) async fn take_all(queue: &Queue) -> Vec<(Envelope, Option<String>)> {
     let mut all = Vec::new();
     loop {
         let output = queue
@@ -109,7 +109,7 @@ async fn take_all(queue: &Queue) -> Vec<(Envelope, Option<String>)> {
     }
 }
 
-fn routes(index: &Queue, mail: &Queue) -> Vec<Route> {
+pub(crate) fn routes(index: &Queue, mail: &Queue) -> Vec<Route> {
     vec![
         Route {
             consumer: "search-indexer".into(),
@@ -124,14 +124,14 @@ fn routes(index: &Queue, mail: &Queue) -> Vec<Route> {
     ]
 }
 
-async fn publisher(index: &Queue, mail: &Queue) -> Publisher {
+pub(crate) async fn publisher(index: &Queue, mail: &Queue) -> Publisher {
     Publisher::new(&sdk_config().await, routes(index, mail), SendLimits::RELAY)
 }
 
 /// A publisher whose SQS endpoint is a port nothing listens on (set on the
 /// client: `AWS_ENDPOINT_URL` from the environment wins over the shared
 /// configuration's endpoint).
-async fn unreachable_publisher(index: &Queue, mail: &Queue) -> Publisher {
+pub(crate) async fn unreachable_publisher(index: &Queue, mail: &Queue) -> Publisher {
     let dead = aws_sdk_sqs::config::Builder::from(&sdk_config().await)
         .endpoint_url("http://127.0.0.1:9")
         .retry_config(aws_sdk_sqs::config::retry::RetryConfig::standard().with_max_attempts(1))
@@ -139,7 +139,7 @@ async fn unreachable_publisher(index: &Queue, mail: &Queue) -> Publisher {
     Publisher::with_client(aws_sdk_sqs::Client::from_conf(dead), routes(index, mail))
 }
 
-fn options() -> DrainOptions {
+pub(crate) fn options() -> DrainOptions {
     DrainOptions {
         batch_size: 100,
         budget: Duration::from_secs(30),

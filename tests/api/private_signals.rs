@@ -1501,3 +1501,283 @@ async fn the_map_pages_located_signals_with_link_headers() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     office.cleanup().await;
 }
+
+/// The `current_*` columns of signal `id` (migration V0016), and what the
+/// pointers name, read through the joins: both as one JSON array each.
+async fn current_columns(office: &BackOffice, id: i32) -> (Value, Value) {
+    let row = office
+        .db
+        .client()
+        .await
+        .query_one(
+            "SELECT json_build_array(s.current_state, s.current_state_at, s.current_category_id,
+                                     s.current_main_category_id, s.current_deadline,
+                                     s.current_deadline_factor_3, s.current_priority, s.current_type,
+                                     s.current_routing_department_ids) AS copy,
+                    json_build_array(st.state, st.created_at, ca.category_id, c.parent_id, ca.deadline,
+                                     ca.deadline_factor_3, pr.priority, ty.name,
+                                     CASE WHEN s.routing_assignment_id IS NOT NULL THEN
+                                         ARRAY(SELECT rd.department_id FROM signals_signaldepartments_departments rd
+                                               WHERE rd.signaldepartments_id = s.routing_assignment_id
+                                               ORDER BY rd.department_id)
+                                     END) AS joined
+             FROM signals_signal s
+             LEFT JOIN signals_status st ON st.id = s.status_id
+             LEFT JOIN signals_categoryassignment ca ON ca.id = s.category_assignment_id
+             LEFT JOIN signals_category c ON c.id = ca.category_id
+             LEFT JOIN signals_priority pr ON pr.id = s.priority_id
+             LEFT JOIN signals_type ty ON ty.id = s.type_assignment_id
+             WHERE s.id = $1",
+            &[&id],
+        )
+        .await
+        .expect("current columns");
+    (row.get("copy"), row.get("joined"))
+}
+
+#[tokio::test]
+async fn the_current_columns_follow_every_pointer_move() {
+    let office = office().await;
+    let id = make(
+        &office,
+        Spec {
+            category: ("afval", "grofvuil"),
+            deadlines: Some(("2024-03-06T10:00:00+01:00", "2024-03-16T10:00:00+01:00")),
+            ..Spec::default()
+        },
+    )
+    .await;
+    let (copy, joined) = current_columns(&office, id).await;
+    assert_eq!(copy, joined);
+    assert_eq!(copy[0], "m");
+    assert_eq!(copy[6], "normal");
+    assert_eq!(copy[7], "SIG");
+    assert_eq!(copy[8], Value::Null, "no routing relation");
+
+    // New rows, then the pointers moved (PATCH's order), one aspect at a time
+    // and all at once.
+    sql(
+        &office,
+        &format!(
+            "WITH st AS (INSERT INTO signals_status (_signal_id, state, created_at) VALUES ({id}, 'b', '2024-03-02T10:00:00Z') RETURNING id)
+             UPDATE signals_signal SET status_id = (SELECT id FROM st) WHERE id = {id};"
+        ),
+    )
+    .await;
+    let (copy, joined) = current_columns(&office, id).await;
+    assert_eq!(copy, joined);
+    assert_eq!(copy[0], "b");
+    assert_eq!(copy[1], "2024-03-02T10:00:00+00:00");
+    sql(
+        &office,
+        &format!(
+            "WITH ca AS (INSERT INTO signals_categoryassignment (_signal_id, category_id, deadline)
+                         SELECT {id}, c.id, NULL FROM signals_category c JOIN signals_category m ON m.id = c.parent_id
+                         WHERE m.slug = 'wegen-verkeer-straatmeubilair' AND c.slug = 'lantaarnpaal-straatverlichting'
+                         RETURNING id),
+                  pr AS (INSERT INTO signals_priority (_signal_id, priority) VALUES ({id}, 'high') RETURNING id),
+                  ty AS (INSERT INTO signals_type (_signal_id, name) VALUES ({id}, 'REQ') RETURNING id)
+             UPDATE signals_signal SET category_assignment_id = (SELECT id FROM ca), priority_id = (SELECT id FROM pr),
+                                       type_assignment_id = (SELECT id FROM ty), updated_at = now()
+             WHERE id = {id};"
+        ),
+    )
+    .await;
+    let (copy, joined) = current_columns(&office, id).await;
+    assert_eq!(copy, joined);
+    assert_eq!(
+        (&copy[4], &copy[6], &copy[7]),
+        (&Value::Null, &json!("high"), &json!("REQ"))
+    );
+    assert_ne!(copy[2], Value::Null);
+
+    // Routing: the relation made current, then a department added to it and
+    // one taken away; an empty relation; no relation.
+    relate(&office, id, "routing", &["STW"]).await;
+    let (copy, joined) = current_columns(&office, id).await;
+    assert_eq!(copy, joined);
+    assert_eq!(copy[8].as_array().map(Vec::len), Some(1));
+    sql(
+        &office,
+        &format!(
+            "INSERT INTO signals_signaldepartments_departments (signaldepartments_id, department_id)
+             SELECT s.routing_assignment_id, d.id FROM signals_signal s, signals_department d
+             WHERE s.id = {id} AND d.code = 'ASC';"
+        ),
+    )
+    .await;
+    let (copy, joined) = current_columns(&office, id).await;
+    assert_eq!(copy, joined);
+    assert_eq!(copy[8].as_array().map(Vec::len), Some(2));
+    sql(
+        &office,
+        &format!(
+            "DELETE FROM signals_signaldepartments_departments rd USING signals_signal s, signals_department d
+             WHERE s.id = {id} AND rd.signaldepartments_id = s.routing_assignment_id
+               AND rd.department_id = d.id AND d.code = 'STW';"
+        ),
+    )
+    .await;
+    let (copy, joined) = current_columns(&office, id).await;
+    assert_eq!(copy, joined);
+    assert_eq!(copy[8].as_array().map(Vec::len), Some(1));
+    relate(&office, id, "routing", &[]).await;
+    let (copy, _) = current_columns(&office, id).await;
+    assert_eq!(copy[8], json!([]));
+    sql(
+        &office,
+        &format!("UPDATE signals_signal SET routing_assignment_id = NULL WHERE id = {id};"),
+    )
+    .await;
+    let (copy, _) = current_columns(&office, id).await;
+    assert_eq!(copy[8], Value::Null);
+
+    // A deleted status row clears the pointer (ON DELETE SET NULL) and so the copy.
+    sql(
+        &office,
+        &format!(
+            "DELETE FROM signals_status WHERE id = (SELECT status_id FROM signals_signal WHERE id = {id});"
+        ),
+    )
+    .await;
+    let (copy, joined) = current_columns(&office, id).await;
+    assert_eq!(copy, joined);
+    assert_eq!((&copy[0], &copy[1]), (&Value::Null, &Value::Null));
+
+    // The sub category moved to another main category.
+    sql(
+        &office,
+        &format!(
+            "UPDATE signals_category SET parent_id = (SELECT id FROM signals_category WHERE slug = 'afval' AND parent_id IS NULL)
+             WHERE id = (SELECT current_category_id FROM signals_signal WHERE id = {id});"
+        ),
+    )
+    .await;
+    let (copy, joined) = current_columns(&office, id).await;
+    assert_eq!(copy, joined);
+    office.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_signal_written_before_its_rows_in_one_statement_gets_its_current_columns() {
+    // The public create's shape: pre-allocated ids, the signal pointing at
+    // rows inserted by the same statement.
+    let office = office().await;
+    let client = office.db.client().await;
+    let id: i32 = client
+        .query_one(
+            "WITH ids AS (SELECT nextval(pg_get_serial_sequence('signals_signal', 'id'))::int4 AS s,
+                                 nextval(pg_get_serial_sequence('signals_status', 'id'))::int4 AS st,
+                                 nextval(pg_get_serial_sequence('signals_categoryassignment', 'id'))::int4 AS ca,
+                                 nextval(pg_get_serial_sequence('signals_priority', 'id'))::int4 AS pr,
+                                 nextval(pg_get_serial_sequence('signals_type', 'id'))::int4 AS ty),
+                  signal AS (INSERT INTO signals_signal (id, text, incident_date_start, status_id, category_assignment_id,
+                                                         priority_id, type_assignment_id)
+                             SELECT s, 'Vol', now(), st, ca, pr, ty FROM ids RETURNING id),
+                  st AS (INSERT INTO signals_status (id, _signal_id, state) SELECT st, s, 'i' FROM ids),
+                  ca AS (INSERT INTO signals_categoryassignment (id, _signal_id, category_id, deadline)
+                         SELECT ids.ca, ids.s, c.id, '2030-01-01T00:00:00Z' FROM ids, signals_category c
+                         WHERE c.slug = 'grofvuil' AND c.parent_id IS NOT NULL),
+                  pr AS (INSERT INTO signals_priority (id, _signal_id, priority) SELECT pr, s, 'low' FROM ids),
+                  ty AS (INSERT INTO signals_type (id, _signal_id, name) SELECT ty, s, 'COM' FROM ids)
+             SELECT id FROM signal",
+            &[],
+        )
+        .await
+        .expect("one-statement create")
+        .get(0);
+    let (copy, joined) = current_columns(&office, id).await;
+    assert_eq!(copy, joined);
+    assert_eq!(
+        (&copy[0], &copy[4], &copy[6], &copy[7]),
+        (
+            &json!("i"),
+            &json!("2030-01-01T00:00:00+00:00"),
+            &json!("low"),
+            &json!("COM")
+        )
+    );
+    office.cleanup().await;
+}
+
+#[tokio::test]
+async fn the_migration_backfills_the_current_columns_of_existing_signals() {
+    // Signals written without the triggers (as before V0016), then the
+    // migration's backfill statement.
+    let office = office().await;
+    let mut client = office.db.client().await;
+    let tx = client.transaction().await.expect("transaction");
+    tx.batch_execute("SET LOCAL session_replication_role = replica")
+        .await
+        .expect("triggers off");
+    let old: i32 = tx
+        .query_one(
+            "INSERT INTO signals_signal (text, incident_date_start) VALUES ('Oud', now()) RETURNING id",
+            &[],
+        )
+        .await
+        .expect("old signal")
+        .get(0);
+    tx.batch_execute(&format!(
+        "WITH s AS (SELECT {old} AS id),
+              st AS (INSERT INTO signals_status (_signal_id, state) SELECT id, 'o' FROM s RETURNING id, _signal_id),
+              ca AS (INSERT INTO signals_categoryassignment (_signal_id, category_id, deadline, deadline_factor_3)
+                     SELECT s.id, c.id, '2024-01-01T00:00:00Z', '2024-01-11T00:00:00Z' FROM s, signals_category c
+                     WHERE c.slug = 'grofvuil' AND c.parent_id IS NOT NULL RETURNING id),
+              pr AS (INSERT INTO signals_priority (_signal_id, priority) SELECT id, 'high' FROM s RETURNING id),
+              ty AS (INSERT INTO signals_type (_signal_id, name) SELECT id, 'QUE' FROM s RETURNING id),
+              rel AS (INSERT INTO signals_signaldepartments (_signal_id, relation_type)
+                      SELECT id, 'routing' FROM s RETURNING id),
+              rd AS (INSERT INTO signals_signaldepartments_departments (signaldepartments_id, department_id)
+                     SELECT rel.id, d.id FROM rel, signals_department d WHERE d.code IN ('STW', 'ASC'))
+         UPDATE signals_signal SET status_id = (SELECT id FROM st), category_assignment_id = (SELECT id FROM ca),
+                                   priority_id = (SELECT id FROM pr), type_assignment_id = (SELECT id FROM ty),
+                                   routing_assignment_id = (SELECT id FROM rel)
+         WHERE id = {old};
+         INSERT INTO signals_signal (text, incident_date_start) VALUES ('Zonder alles', now());"
+    ))
+    .await
+    .expect("signals without triggers");
+    let before: i64 = tx
+        .query_one(
+            "SELECT count(*) FROM signals_signal WHERE current_state IS NOT NULL OR current_type IS NOT NULL",
+            &[],
+        )
+        .await
+        .expect("before")
+        .get(0);
+    assert_eq!(before, 0, "written without the triggers");
+    tx.batch_execute("SET LOCAL session_replication_role = origin")
+        .await
+        .expect("triggers on");
+    let migration = include_str!("../../migrations/V0016__signal_current_columns.sql");
+    let backfill = migration
+        .split("-- Backfill.")
+        .nth(1)
+        .and_then(|rest| rest.split_once('\n'))
+        .and_then(|(_, rest)| rest.split("\n-- ").next())
+        .expect("the backfill section of V0016");
+    tx.batch_execute(backfill).await.expect("backfill");
+    tx.commit().await.expect("commit");
+
+    let ids: Vec<i32> = client
+        .query("SELECT id FROM signals_signal ORDER BY id", &[])
+        .await
+        .expect("ids")
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    assert_eq!(ids.len(), 2);
+    let (copy, joined) = current_columns(&office, ids[0]).await;
+    assert_eq!(copy, joined);
+    assert_eq!(
+        (&copy[0], &copy[6], &copy[7]),
+        (&json!("o"), &json!("high"), &json!("QUE"))
+    );
+    assert_eq!(copy[8].as_array().map(Vec::len), Some(2));
+    assert_ne!(copy[3], Value::Null, "main category");
+    let (copy, joined) = current_columns(&office, ids[1]).await;
+    assert_eq!(copy, joined);
+    assert!(copy.as_array().expect("array").iter().all(Value::is_null));
+    office.cleanup().await;
+}

@@ -410,6 +410,7 @@ mod tests {
         let database = DatabaseConfig {
             url: "postgres://nobody@127.0.0.1:9/none".to_owned().into(),
             pool_size: 1,
+            iam_auth: false,
         };
         crate::AppState {
             model: std::sync::Arc::new(ModelCache::new(store, std::time::Duration::from_secs(300))),

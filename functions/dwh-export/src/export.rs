@@ -173,6 +173,12 @@ impl RunNames {
     pub fn zip_key(&self) -> &str {
         &self.zip_key
     }
+
+    /// `dwh/2020/09/10/`: the run's date folder (UTC), where the back
+    /// office's download (functions/private-reports) looks for the zip.
+    pub fn folder(&self) -> &str {
+        &self.folder
+    }
 }
 
 /// The date folder of a key under `prefix` (`dwh/2020/09/10/…`).

@@ -360,7 +360,7 @@ pub const KTO_FEEDBACK: DwhFile = DwhFile {
                    f.submitted_at, to_jsonb(f.text_list)::text
             FROM feedback_feedback f
             WHERE f.submitted_at IS NOT NULL
-            ORDER BY f._signal_id, f.created_at DESC, f.id",
+            ORDER BY f._signal_id, f.created_at DESC, f.token",
     shape: plain(&KTO_COLUMNS),
     requires_table: Some("feedback_feedback"),
 };

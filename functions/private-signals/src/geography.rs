@@ -30,7 +30,8 @@ pub async fn geography(
         Ok(request) => request,
         Err(refusal) => return Ok(refusal),
     };
-    let page_request = geo_page_request(uri.query(), state.config.geo_page_size);
+    let page_request =
+        PageRequest::from_query_with(uri.query(), "geopage", state.config.geo_page_size);
     let visibility = Visibility::of(&user);
     let list = ListQuery {
         visibility: &visibility,
@@ -61,68 +62,10 @@ pub async fn geography(
     let mut response = Json(feature_collection(&points)).into_response();
     let headers = response.headers_mut();
     headers.insert("x-total-count", HeaderValue::from(count.max(0)));
-    let mut links = vec![format!(
-        "<{}>; rel=\"self\"",
-        base.join(uri.path_and_query().map_or(uri.path(), |pq| pq.as_str()))
-    )];
-    if page.number * page.size < page.count {
-        links.push(format!(
-            "<{}>; rel=\"next\"",
-            base.join(&with_geopage(&uri, page.number + 1))
-        ));
-    }
-    if page.number > 1 {
-        links.push(format!(
-            "<{}>; rel=\"prev\"",
-            base.join(&with_geopage(&uri, page.number - 1))
-        ));
-    }
-    if let Ok(value) = HeaderValue::from_str(&links.join(",")) {
+    if let Ok(value) = HeaderValue::from_str(&page.link_header(&base, &uri, "geopage")) {
         headers.insert(http::header::LINK, value);
     }
     Ok(response)
-}
-
-/// `geopage` and `page_size` as the HAL pagination reads `page` and
-/// `page_size`, with the map's own default size.
-fn geo_page_request(query: Option<&str>, default_size: u64) -> PageRequest {
-    let pairs: Vec<(String, String)> = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
-        .filter_map(|(key, value)| match key.as_ref() {
-            "geopage" => Some(("page".to_owned(), value.into_owned())),
-            "page_size" => Some((key.into_owned(), value.into_owned())),
-            _ => None,
-        })
-        .collect();
-    let explicit_size = pairs
-        .iter()
-        .rev()
-        .find(|(key, _)| key == "page_size")
-        .and_then(|(_, value)| value.trim().parse::<u64>().ok())
-        .is_some_and(|size| size > 0);
-    let rewritten = form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(pairs)
-        .finish();
-    let mut request = PageRequest::from_query(Some(&rewritten));
-    if !explicit_size {
-        request.page_size = default_size;
-    }
-    request
-}
-
-/// The request's path and query with `geopage` set to `number`, parameters
-/// sorted by name (as the reference re-encodes them).
-fn with_geopage(uri: &Uri, number: u64) -> String {
-    let mut pairs: Vec<(String, String)> =
-        form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes())
-            .filter(|(key, _)| key != "geopage")
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect();
-    pairs.push(("geopage".to_owned(), number.to_string()));
-    pairs.sort_by(|a, b| a.0.cmp(&b.0));
-    let query = form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(pairs)
-        .finish();
-    format!("{}?{query}", uri.path())
 }
 
 /// `features` is `null` when there are none (04 §6).
@@ -159,29 +102,6 @@ mod tests {
     use chrono::TimeZone;
 
     use super::*;
-
-    #[test]
-    fn the_map_pages_by_geopage_with_its_own_default_size() {
-        let request = geo_page_request(Some("geopage=2&page=7&status=m"), 4000);
-        assert_eq!(request.page_size, 4000);
-        assert_eq!(request.number(), Some(2));
-        let sized = geo_page_request(Some("page_size=10&geopage=last"), 4000);
-        assert_eq!(sized.page_size, 10);
-        assert_eq!(sized.number(), None);
-        assert_eq!(geo_page_request(Some("page_size=0"), 4000).page_size, 4000);
-        assert_eq!(geo_page_request(None, 4000).number(), Some(1));
-    }
-
-    #[test]
-    fn links_replace_the_geopage() {
-        let uri: Uri = "/signals/v1/private/signals/geography?status=m&geopage=2"
-            .parse()
-            .expect("uri");
-        assert_eq!(
-            with_geopage(&uri, 3),
-            "/signals/v1/private/signals/geography?geopage=3&status=m"
-        );
-    }
 
     #[test]
     fn an_empty_map_has_null_features_and_points_carry_utc_times() {

@@ -1,9 +1,10 @@
 //! The citizen's report (spec 03 §2, §3): create a signal, read it back by
-//! its uuid.
+//! its uuid; and the public map of open signals (§5).
 
 pub mod config;
 mod create;
 mod error;
+pub mod geography;
 mod representation;
 pub mod request;
 pub mod throttle;
@@ -54,6 +55,8 @@ pub fn router(state: AppState) -> Router {
     let routes = Router::new()
         .route(SIGNALS, post(create))
         .route(&format!("{SIGNALS}/"), post(create))
+        .route(&format!("{SIGNALS}/geography"), get(geography::geography))
+        .route(&format!("{SIGNALS}/geography/"), get(geography::geography))
         .route(&format!("{SIGNALS}/{{uuid}}"), get(detail))
         .route(&format!("{SIGNALS}/{{uuid}}/"), get(detail))
         .with_state(state);

@@ -38,11 +38,18 @@ impl PageRequest {
     /// Reads `page` and `page_size` from a raw query string (the last value of
     /// each wins, as in Django).
     pub fn from_query(query: Option<&str>) -> Self {
+        Self::from_query_with(query, "page", DEFAULT_PAGE_SIZE)
+    }
+
+    /// As [`Self::from_query`], with the page number in `page_param` and
+    /// `default_size` rows per page: the maps page by `geopage`, 4,000 at a
+    /// time (`SIGNALS_API_GEO_PAGINATE_BY`).
+    pub fn from_query_with(query: Option<&str>, page_param: &str, default_size: u64) -> Self {
         let mut page = RequestedPage::Number(1);
-        let mut page_size = DEFAULT_PAGE_SIZE;
+        let mut page_size = default_size;
         for (key, value) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
             match key.as_ref() {
-                "page" => {
+                key if key == page_param => {
                     page = match value.trim() {
                         "last" => RequestedPage::Last,
                         number => match number.parse::<u64>() {
@@ -54,7 +61,7 @@ impl PageRequest {
                 "page_size" => {
                     page_size = match value.trim().parse::<u64>() {
                         Ok(n) if n > 0 => n,
-                        _ => DEFAULT_PAGE_SIZE,
+                        _ => default_size,
                     }
                 }
                 _ => {}
@@ -104,9 +111,32 @@ impl Page {
         self.number * self.size < self.count
     }
 
+    /// The `Link` header of a page answered as a bare document (the maps,
+    /// drf's `LinkHeaderPagination`): `<url>; rel="self"`, then `next` and
+    /// `prev` where they exist, joined by `,`; `page_param` replaced.
+    pub fn link_header(&self, base: &BaseUrl, uri: &Uri, page_param: &str) -> String {
+        let mut links = vec![format!(
+            "<{}>; rel=\"self\"",
+            base.join(uri.path_and_query().map_or(uri.path(), |pq| pq.as_str()))
+        )];
+        if self.has_next() {
+            links.push(format!(
+                "<{}>; rel=\"next\"",
+                base.join(&with_page(uri, page_param, self.number + 1))
+            ));
+        }
+        if self.number > 1 {
+            links.push(format!(
+                "<{}>; rel=\"prev\"",
+                base.join(&with_page(uri, page_param, self.number - 1))
+            ));
+        }
+        links.join(",")
+    }
+
     /// The HAL page document around `results`, linking from the request URL.
     pub fn document(&self, base: &BaseUrl, uri: &Uri, results: Vec<Value>) -> Value {
-        let link = |number: u64| json!({ "href": base.join(&with_page(uri, number)) });
+        let link = |number: u64| json!({ "href": base.join(&with_page(uri, "page", number)) });
         let none = || json!({ "href": null });
         json!({
             "_links": {
@@ -120,15 +150,16 @@ impl Page {
     }
 }
 
-/// The request's path and query with `page` set to `number`; parameters
-/// sorted by name as Django's `replace_query_param` re-encodes them.
-fn with_page(uri: &Uri, number: u64) -> String {
+/// The request's path and query with `page_param` set to `number`;
+/// parameters sorted by name as Django's `replace_query_param` re-encodes
+/// them.
+fn with_page(uri: &Uri, page_param: &str, number: u64) -> String {
     let mut pairs: Vec<(String, String)> =
         form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes())
-            .filter(|(key, _)| key != "page")
+            .filter(|(key, _)| key != page_param)
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
             .collect();
-    pairs.push(("page".to_owned(), number.to_string()));
+    pairs.push((page_param.to_owned(), number.to_string()));
     pairs.sort_by(|a, b| a.0.cmp(&b.0));
     let query = form_urlencoded::Serializer::new(String::new())
         .extend_pairs(pairs)
@@ -187,6 +218,50 @@ mod tests {
     }
 
     #[test]
+    fn the_maps_page_by_geopage_with_their_own_default_size() {
+        let request =
+            PageRequest::from_query_with(Some("geopage=2&page=7&status=m"), "geopage", 4000);
+        assert_eq!(request.page_size, 4000);
+        assert_eq!(request.number(), Some(2));
+        let sized =
+            PageRequest::from_query_with(Some("page_size=10&geopage=last"), "geopage", 4000);
+        assert_eq!(sized.page_size, 10);
+        assert_eq!(sized.number(), None);
+        assert_eq!(
+            PageRequest::from_query_with(Some("page_size=0"), "geopage", 4000).page_size,
+            4000
+        );
+        assert_eq!(
+            PageRequest::from_query_with(None, "geopage", 4000).number(),
+            Some(1)
+        );
+    }
+
+    #[test]
+    fn the_link_header_names_self_next_and_prev_with_the_geopage_replaced() {
+        let uri: Uri = "/signals/v1/public/signals/geography?bbox=1,2,3,4&geopage=2&page_size=10"
+            .parse()
+            .expect("uri");
+        let page = PageRequest::from_query_with(uri.query(), "geopage", 4000)
+            .resolve(25)
+            .expect("page 2");
+        assert_eq!(
+            page.link_header(&base(), &uri, "geopage"),
+            "<https://api.example.org/signals/v1/public/signals/geography?bbox=1,2,3,4&geopage=2&page_size=10>; rel=\"self\",\
+             <https://api.example.org/signals/v1/public/signals/geography?bbox=1%2C2%2C3%2C4&geopage=3&page_size=10>; rel=\"next\",\
+             <https://api.example.org/signals/v1/public/signals/geography?bbox=1%2C2%2C3%2C4&geopage=1&page_size=10>; rel=\"prev\""
+        );
+        let only = PageRequest::from_query_with(None, "geopage", 4000)
+            .resolve(3)
+            .expect("page 1");
+        let bare: Uri = "/signals/v1/public/signals/geography".parse().expect("uri");
+        assert_eq!(
+            only.link_header(&base(), &bare, "geopage"),
+            "<https://api.example.org/signals/v1/public/signals/geography>; rel=\"self\""
+        );
+    }
+
+    #[test]
     fn an_empty_result_has_a_first_page_but_no_second() {
         assert!(PageRequest::from_query(None).resolve(0).is_ok());
         assert!(PageRequest::from_query(Some("page=2")).resolve(0).is_err());
@@ -240,6 +315,6 @@ mod tests {
     #[test]
     fn repeated_parameters_survive_in_the_links() {
         let uri: Uri = "/x/?status=m&status=b".parse().expect("uri");
-        assert_eq!(with_page(&uri, 2), "/x/?page=2&status=m&status=b");
+        assert_eq!(with_page(&uri, "page", 2), "/x/?page=2&status=m&status=b");
     }
 }

@@ -7,6 +7,7 @@ pub mod category;
 pub mod deadline;
 pub mod department;
 pub mod history;
+pub mod mail;
 pub mod signal;
 pub mod source;
 pub mod status;

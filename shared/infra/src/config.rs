@@ -73,12 +73,16 @@ fn parse_flag(raw: &str) -> Option<bool> {
 }
 
 /// Where the database is: `DATABASE_URL` (a libpq URL; may hold the password,
-/// hence secret) and `DATABASE_POOL_SIZE` (default 2: a Lambda instance serves
-/// one request at a time).
+/// hence secret; its `sslmode` decides TLS, docs/database-access.md),
+/// `DATABASE_POOL_SIZE` (default 2: a Lambda instance serves one request at a
+/// time) and `DATABASE_IAM_AUTH` (default false): when true, every new
+/// connection authenticates with a fresh RDS IAM token instead of a password
+/// (RDS Proxy in production; needs the `pg-iam` feature).
 #[derive(Debug, Clone)]
 pub struct DatabaseConfig {
     pub url: SecretString,
     pub pool_size: usize,
+    pub iam_auth: bool,
 }
 
 impl DatabaseConfig {
@@ -86,6 +90,7 @@ impl DatabaseConfig {
         Ok(Self {
             url: SecretString::from(required("DATABASE_URL")?),
             pool_size: parsed_or("DATABASE_POOL_SIZE", 2)?,
+            iam_auth: flag("DATABASE_IAM_AUTH", false)?,
         })
     }
 }

@@ -206,6 +206,30 @@ impl ObjectStore {
         Ok(request.uri().to_owned())
     }
 
+    /// As [`presigned_get`](Self::presigned_get), and S3 answers the GET
+    /// with `Content-Disposition: <content_disposition>` (GetObject's
+    /// `response-content-disposition`, part of the signature), so that a
+    /// browser saves the download under the name it gives.
+    pub async fn presigned_download(
+        &self,
+        key: &str,
+        expires_in: Duration,
+        content_disposition: &str,
+    ) -> Result<String, Error> {
+        let presigning =
+            PresigningConfig::expires_in(expires_in).map_err(|_| Error::Expiry(expires_in))?;
+        let request = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .response_content_disposition(content_disposition)
+            .presigned(presigning)
+            .await
+            .map_err(sdk("presign GetObject"))?;
+        Ok(request.uri().to_owned())
+    }
+
     /// Every object under `prefix` (all pages), in key order.
     pub async fn list_objects(&self, prefix: &str) -> Result<Vec<ObjectSummary>, Error> {
         let mut objects = Vec::new();

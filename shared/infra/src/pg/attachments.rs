@@ -136,26 +136,13 @@ pub async fn lock_signal_state(
 }
 
 /// Whether the signal has a feedback request (KTO, spec 15 §15.1) that is
-/// not submitted and younger than 14 days. The feedback table
-/// (`feedback_feedback`: `_signal_id`, `created_at`, `submitted_at`, as in
-/// the reference) belongs to the feedback feature; while no migration has
-/// created it there are no requests, and the answer is `false`.
+/// not submitted and younger than 14 days: the "handled" mail creates one
+/// (functions/mailer), the citizen's answer submits it.
 #[tracing::instrument(skip_all, fields(signal_id))]
 pub async fn open_feedback_request_exists(
     client: &impl GenericClient,
     signal_id: i32,
 ) -> Result<bool, Error> {
-    let table = client
-        .query_one(
-            &client
-                .prepare_cached("SELECT to_regclass('feedback_feedback') IS NOT NULL")
-                .await?,
-            &[],
-        )
-        .await?;
-    if !table.try_get::<_, bool>(0)? {
-        return Ok(false);
-    }
     let row = client
         .query_one(
             "SELECT EXISTS (SELECT 1 FROM feedback_feedback

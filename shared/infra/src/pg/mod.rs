@@ -8,9 +8,15 @@ mod attachments;
 mod categories;
 mod classification;
 mod departments;
+mod geography;
 mod health;
+#[cfg(feature = "pg-iam")]
+pub mod iam;
+pub mod mail;
 mod migrate;
 mod outbox;
+mod pool;
+mod reports;
 mod search;
 mod seed;
 pub mod signal_read;
@@ -18,10 +24,8 @@ mod signal_update;
 mod signals;
 mod sources;
 mod throttle;
+mod tls;
 mod users;
-
-use std::str::FromStr;
-use std::time::Duration;
 
 pub use attachments::{
     AttachmentNote, AttachmentRecord, NewAttachment, SignalAccess, allocate_attachment_ids,
@@ -32,17 +36,24 @@ pub use attachments::{
 pub use categories::{back_office_taxonomy, category_tree};
 pub use classification::{CategoryState, LabelledText, category_states, training_texts};
 pub use deadpool_postgres::{GenericClient, Object as Client, Pool};
-use deadpool_postgres::{Manager, ManagerConfig, RecyclingMethod, Runtime};
 pub use departments::{department_by_id, departments_with_category_names};
+pub use geography::{
+    MapArea, PublicMapFeature, PublicMapQuery, count_public_map, public_map_page, unknown_map_slugs,
+};
 pub use health::ping;
 pub use migrate::{MigrationReport, migrate, schema_fingerprint};
 pub use outbox::OutboxEvent;
+pub use pool::pool;
+#[cfg(feature = "pg-iam")]
+pub use pool::pool_with_aws;
+pub use reports::{
+    CategoryCount, Period, open_signals_past_deadline_per_category, signals_in_state_per_category,
+};
 pub use search::{
     IndexedCategory, IndexedSignal, ListCategory, ListLocation, ListReporter, ListStatus,
     SignalListRow, indexed_signals_after, indexed_signals_by_ids, signal_count, signal_list_rows,
     visible_category_ids,
 };
-use secrecy::ExposeSecret;
 pub use seed::{SHIPPED_TAXONOMY, SeedReport, seed};
 pub use signal_update::{
     DepartmentRef, EntryText, LOCK_NOT_AVAILABLE, NewAssignmentRow, NewStatusRow, PointerMoves,
@@ -60,8 +71,6 @@ pub use throttle::{ThrottleDecision, throttle_request};
 pub use tokio_postgres;
 pub use users::{create_superuser_if_missing, exposed_permissions, user_detail, users_by_login};
 
-use crate::config::DatabaseConfig;
-
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("DATABASE_URL is not a valid PostgreSQL connection string")]
@@ -76,40 +85,17 @@ pub enum Error {
     Migration(#[from] refinery::Error),
     #[error("the category taxonomy is not valid")]
     Taxonomy(#[from] signalen_domain::category::TaxonomyError),
-}
-
-/// How long a request waits for a connection (or for a new one to be made)
-/// before it fails: short, so an unreachable database answers quickly.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// Builds the pool; it connects lazily, on first use, so a cold start does no
-/// I/O. Connections that the server closed are dropped at checkout.
-pub fn pool(config: &DatabaseConfig) -> Result<Pool, Error> {
-    let mut pg =
-        tokio_postgres::Config::from_str(config.url.expose_secret()).map_err(Error::Url)?;
-    pg.connect_timeout(CONNECT_TIMEOUT);
-    if pg.get_application_name().is_none() {
-        pg.application_name("signalen");
-    }
-    // No JIT compilation: the API's statements are short, and a plan the
-    // planner overestimates (a list filter on a large table) would pay
-    // hundreds of milliseconds of compilation for a few of execution.
-    if pg.get_options().is_none() {
-        pg.options("-c jit=off");
-    }
-    let manager = Manager::from_config(
-        pg,
-        tokio_postgres::NoTls,
-        ManagerConfig {
-            recycling_method: RecyclingMethod::Verified,
-        },
-    );
-    Ok(Pool::builder(manager)
-        .max_size(config.pool_size.max(1))
-        .runtime(Runtime::Tokio1)
-        .wait_timeout(Some(CONNECT_TIMEOUT))
-        .create_timeout(Some(CONNECT_TIMEOUT))
-        .build()?)
+    #[error("DATABASE_URL: {0} is not valid")]
+    TlsOption(&'static str),
+    #[error("DATABASE_URL sslrootcert {path}: {reason}")]
+    RootCertificate {
+        path: std::path::PathBuf,
+        reason: String,
+    },
+    #[error("the TLS configuration could not be built")]
+    Tls(#[source] rustls::Error),
+    #[error("DATABASE_IAM_AUTH=true: {0}")]
+    IamAuth(&'static str),
 }
 
 /// A pool whose server does not exist (port 9, discard, is never a
@@ -117,9 +103,10 @@ pub fn pool(config: &DatabaseConfig) -> Result<Pool, Error> {
 /// connects lazily, so building it does no I/O.
 #[cfg(feature = "test-util")]
 pub fn unreachable_pool() -> Pool {
-    pool(&DatabaseConfig {
+    pool(&crate::config::DatabaseConfig {
         url: "postgres://nobody@127.0.0.1:9/none".to_owned().into(),
         pool_size: 1,
+        iam_auth: false,
     })
     .expect("a pool to an unreachable server builds")
 }
