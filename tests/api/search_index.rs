@@ -8,7 +8,6 @@ use std::sync::Arc;
 use axum::body::{Body, to_bytes};
 use axum::http::{Method, Request, StatusCode};
 use private_search::{AppState, Config, router};
-use search_indexer::batch::SqsEvent;
 use search_indexer::index::{Change, Outcome};
 use search_indexer::{Indexer, SignalIndex, reindex};
 use serde_json::{Value, json};
@@ -19,6 +18,7 @@ use signalen_infra::search::SearchClient;
 use tower::ServiceExt;
 
 use crate::auth::{AUDIENCE, BackOffice, ISSUER, NewUser};
+use crate::fixtures::sqs_event;
 use crate::helpers::test_search;
 
 const SEARCH: &str = "/signals/v1/private/search/";
@@ -198,28 +198,6 @@ async fn outbox_bodies(pool: &pg::Pool, signal_id: i32) -> Vec<String> {
         .iter()
         .map(|row| row.get(0))
         .collect()
-}
-
-/// An SQS event as Lambda delivers it, message ids `m0`, `m1`, …
-fn sqs_event(bodies: &[String]) -> SqsEvent {
-    let records: Vec<Value> = bodies
-        .iter()
-        .enumerate()
-        .map(|(n, body)| {
-            json!({
-                "messageId": format!("m{n}"),
-                "receiptHandle": format!("handle-{n}"),
-                "body": body,
-                "attributes": {"ApproximateReceiveCount": "1"},
-                "messageAttributes": {},
-                "md5OfBody": "",
-                "eventSource": "aws:sqs",
-                "eventSourceARN": "arn:aws:sqs:eu-west-1:123456789012:SearchIndexQueue",
-                "awsRegion": "eu-west-1"
-            })
-        })
-        .collect();
-    serde_json::from_value(json!({ "Records": records })).expect("SQS event")
 }
 
 /// A new status for a signal, as a status change writes it: the row, the

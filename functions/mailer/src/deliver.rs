@@ -21,7 +21,7 @@ use signalen_infra::ses;
 use uuid::Uuid;
 
 use crate::context::{self, Extras, Sanitised};
-use crate::templates::{self, MailText};
+use crate::templates;
 use crate::trigger::{TriggerError, trigger};
 use crate::{CONSUMER, Mailer};
 
@@ -216,7 +216,7 @@ async fn mail_once(
     );
     Ok(Outcome::Sent {
         template_key: action.template_key(),
-        stored: matches!(text, MailText::Stored { .. }),
+        stored: text.is_stored(),
     })
 }
 
