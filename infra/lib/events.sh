@@ -3,7 +3,10 @@
 # moto, hands their messages in batches to the functions under cargo lambda
 # watch (Lambda Invoke API on $API_PORT) and fires the schedules. Started
 # beside the watch server by `infra/stack api`, with the functions'
-# environment (queue URLs included).
+# environment (queue URLs included). Each scheduled invocation runs in a
+# task of its own: the outbox relay's (~65 s, it follows the outbox) blocks
+# neither the queues nor the other schedules, and the next minute's firing
+# starts as the running one ends.
 
 # The queue URLs the functions get: moto's account, queues named by their
 # logical id in template.yaml (infra/local-events creates them).
@@ -20,7 +23,8 @@ events_start() {
     return 0
   fi
   local bin="$CARGO_TARGET_DIR/debug/local-events"
-  [[ -x "$bin" ]] || (cd "$REPO_ROOT" && cargo build --quiet -p local-events) || fail events "cargo build -p local-events failed"
+  # Always (a no-op when fresh): a stale driver would fire schedules the old way.
+  (cd "$REPO_ROOT" && cargo build --quiet -p local-events) || fail events "cargo build -p local-events failed"
   say events "driving the template's queues and schedules through http://127.0.0.1:$API_PORT"
   (cd "$REPO_ROOT" && set -a && source "$STACK_DIR/functions.env" && set +a \
     && exec setsid "$bin" --template template.yaml --invoke-url "http://127.0.0.1:$API_PORT" \

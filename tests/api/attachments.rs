@@ -54,7 +54,6 @@ impl Env {
             auth,
             store: store.clone(),
             config: Arc::new(config),
-            publisher: None,
         });
         Env { office, store, app }
     }

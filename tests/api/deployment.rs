@@ -688,6 +688,100 @@ fn every_bucket_is_encrypted_private_tls_only_and_drops_abandoned_uploads() {
     }
 }
 
+/// The period of a `rate(N unit)` schedule, in seconds.
+fn rate_seconds(expression: &str) -> Option<u64> {
+    let inner = expression.strip_prefix("rate(")?.strip_suffix(')')?;
+    let (n, unit) = inner.trim().split_once(' ')?;
+    let n: u64 = n.parse().ok()?;
+    let unit = match unit.trim().trim_end_matches('s') {
+        "minute" => 60,
+        "hour" => 3600,
+        "day" => 86_400,
+        _ => return None,
+    };
+    Some(n * unit)
+}
+
+#[test]
+fn the_relay_follows_longer_than_its_schedule_period_and_ends_before_its_timeout() {
+    let template = template();
+    let global_timeout = number(&template["Globals"]["Function"]["Timeout"]).unwrap_or(3);
+    let relay = &template["Resources"]["OutboxRelayFunction"]["Properties"];
+    let timeout = number(&relay["Timeout"]).unwrap_or(global_timeout);
+    let variables = &relay["Environment"]["Variables"];
+    let follow = number(&variables["OUTBOX_RELAY_FOLLOW_SECONDS"])
+        .unwrap_or(outbox_relay::DEFAULT_FOLLOW_SECONDS);
+    let poll =
+        number(&variables["OUTBOX_RELAY_POLL_MILLIS"]).unwrap_or(outbox_relay::DEFAULT_POLL_MILLIS);
+    let periods: Vec<u64> = relay["Events"]
+        .as_mapping()
+        .expect("the relay's events")
+        .values()
+        .filter(|event| event["Type"].as_str() == Some("Schedule"))
+        .map(|event| {
+            let expression = event["Properties"]["Schedule"].as_str().expect("Schedule");
+            rate_seconds(expression).unwrap_or_else(|| panic!("not a rate: {expression}"))
+        })
+        .collect();
+    let reserved = number(&relay["ReservedConcurrentExecutions"]);
+
+    assert_eq!(periods.len(), 1, "one schedule: {periods:?}");
+    let period = periods[0];
+    assert!(
+        follow > period,
+        "follow {follow} s must outlast the schedule's {period} s, or events wait in the gap"
+    );
+    let margin = outbox_relay::DEADLINE_MARGIN.as_secs();
+    assert!(
+        follow + margin <= timeout,
+        "follow {follow} s + the deadline margin {margin} s must fit the Timeout {timeout} s"
+    );
+    let overlapping = timeout.div_ceil(period);
+    assert!(
+        reserved.is_some_and(|r| r >= overlapping),
+        "ReservedConcurrentExecutions {reserved:?}: up to {overlapping} invocations run at once"
+    );
+    assert!(
+        (50..=1000).contains(&poll),
+        "OUTBOX_RELAY_POLL_MILLIS {poll} (the publication latency)"
+    );
+    let invoke = &relay["EventInvokeConfig"];
+    assert_eq!(number(&invoke["MaximumRetryAttempts"]), Some(0));
+    assert!(
+        number(&invoke["MaximumEventAgeInSeconds"]).is_some_and(|age| age <= period),
+        "a schedule event that cannot start must not queue behind the next one"
+    );
+}
+
+#[test]
+fn http_functions_write_postgres_only_and_cannot_send_to_sqs() {
+    let template = template();
+    let mut http_functions = 0;
+    for (id, function) in functions(&template) {
+        if http_events(&function).is_empty() {
+            continue;
+        }
+        http_functions += 1;
+        let properties = &function["Properties"];
+        for policy in properties["Policies"].as_sequence().into_iter().flatten() {
+            let text = text_of(policy);
+            assert!(
+                !text.contains("SQSSendMessagePolicy") && !text.contains("sqs:SendMessage"),
+                "{id} may send to SQS: the outbox relay publishes, not the request path"
+            );
+        }
+        if let Some(variables) = properties["Environment"]["Variables"].as_mapping() {
+            for name in variables.keys().filter_map(Value::as_str) {
+                assert!(
+                    !name.ends_with("_QUEUE_URL"),
+                    "{id} has {name}: the request path writes Postgres only"
+                );
+            }
+        }
+    }
+    assert!(http_functions >= 5, "{http_functions} HTTP functions");
+}
+
 #[test]
 fn logs_are_kept_for_the_configured_retention() {
     let template = template();

@@ -1,6 +1,6 @@
 //! Fault tests of the async backbone on the real stack (issue 4's
-//! acceptance; docs/async.md): real creates and PATCHes, the real relay
-//! publishing to moto's SQS, the real consumers (search indexer, mailer)
+//! acceptance; docs/async.md): real creates and PATCHes (they write
+//! Postgres only), the real relay publishing to moto's SQS, the real consumers (search indexer, mailer)
 //! fed from those queues the way Lambda's event source does — a received
 //! message is deleted only when its consumer did not report it, otherwise
 //! it becomes visible again — and the real OpenSearch and SES behind them.
@@ -12,16 +12,18 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
+use std::time::Duration;
 
 use aws_sdk_sqs::types::MessageSystemAttributeName;
 use axum::http::{Method, StatusCode};
 use mailer::{MailSettings, Mailer};
+use outbox_relay::RelayConfig;
 use search_indexer::{Indexer, SignalIndex};
 use serde_json::{Value, json};
 use signalen_domain::mail::MailFlags;
 use signalen_infra::config::SearchConfig;
 use signalen_infra::consumer::{SqsBatchResponse, SqsEvent};
-use signalen_infra::outbox_relay::Publisher;
+use signalen_infra::outbox_relay::{DrainReport, Publisher, StopReason};
 use signalen_infra::search::SearchClient;
 use signalen_infra::sqs::Queue;
 
@@ -102,9 +104,8 @@ impl Stack {
         self.office.cleanup().await;
     }
 
-    /// A citizen's report through the public router with `publisher` on
-    /// its fast path; its id.
-    async fn report(&self, publisher: &Arc<Publisher>, email: &str, text: &str) -> i32 {
+    /// A citizen's report through the public router; its id.
+    async fn report(&self, email: &str, text: &str) -> i32 {
         let body = json!({
             "text": text,
             "location": {"geometrie": {"type": "Point", "coordinates": [4.90022563, 52.36768424]}},
@@ -112,10 +113,23 @@ impl Stack {
             "reporter": {"email": email, "sharing_allowed": false},
             "incident_date_start": "2024-03-01T09:30:00+01:00"
         });
-        citizen_report(&self.office.db.pool, Some(publisher.clone()), &body).await
+        citizen_report(&self.office.db.pool, &body).await
     }
 
-    /// The slow path: the relay publishes whatever is pending.
+    /// An invocation of the relay with `publisher`, following for
+    /// `follow` (polling every 50 ms).
+    async fn relay_with(&self, publisher: &Publisher, follow: Duration) -> DrainReport {
+        let config = RelayConfig {
+            drain: options(),
+            follow,
+            poll: Duration::from_millis(50),
+        };
+        outbox_relay::run(&self.office.db.pool, publisher, config, None, |_| {})
+            .await
+            .expect("the relay run")
+    }
+
+    /// A drain: the relay publishes whatever is pending.
     async fn relay(&self) -> usize {
         let report = publisher(&self.index_queue, &self.mail_queue)
             .await
@@ -124,6 +138,26 @@ impl Stack {
             .expect("the relay");
         assert_eq!(report.pending, 0, "{report:?}");
         report.published
+    }
+
+    /// `publish_attempts` and `last_error` of every pending event.
+    async fn attempts_and_errors(&self) -> (Vec<i32>, Vec<String>) {
+        let rows = self
+            .office
+            .db
+            .client()
+            .await
+            .query(
+                "SELECT publish_attempts, coalesce(last_error, '') AS error
+                 FROM outbox WHERE published_at IS NULL ORDER BY id",
+                &[],
+            )
+            .await
+            .expect("pending rows");
+        (
+            rows.iter().map(|r| r.get("publish_attempts")).collect(),
+            rows.iter().map(|r| r.get("error")).collect(),
+        )
     }
 
     async fn pending_events(&self) -> i64 {
@@ -257,23 +291,45 @@ async fn mails_to(to: &str) -> Vec<String> {
 async fn reports_made_while_sqs_is_down_are_all_searchable_and_mailed_once_after_the_relay_ran() {
     const N: usize = 15;
     let stack = Stack::new().await;
-    let down = Arc::new(unreachable_publisher(&stack.index_queue, &stack.mail_queue).await);
+    let down = unreachable_publisher(&stack.index_queue, &stack.mail_queue).await;
     let mut reports = Vec::new();
     for n in 0..N {
         let to = format!("{}@example.org", unique_name("melder"));
         let id = stack
-            .report(&down, &to, &format!("Grofvuil nummer {n} op de stoep"))
+            .report(&to, &format!("Grofvuil nummer {n} op de stoep"))
             .await;
         reports.push((id, to));
     }
+
+    // The relay runs while SQS is unreachable: every event stays pending,
+    // with the error, tried once.
+    let while_down = stack.relay_with(&down, Duration::from_secs(2)).await;
+    assert_eq!(while_down.stopped, StopReason::FollowEnded);
+    assert_eq!(
+        (while_down.published, while_down.failed, while_down.pending),
+        (0, N, N as i64),
+        "{while_down:?}"
+    );
     assert_eq!(
         stack.pending_events().await,
         N as i64,
         "every event waits in the outbox"
     );
+    let (attempts, errors) = stack.attempts_and_errors().await;
+    assert_eq!(attempts, vec![1; N], "each event tried once in the run");
+    assert!(
+        errors.iter().all(|e| e.starts_with("search-indexer: ")),
+        "{errors:?}"
+    );
 
-    // SQS is back: the scheduled relay publishes, the consumers drain.
-    assert_eq!(stack.relay().await, N, "every pending event published");
+    // SQS is back: the next invocation publishes, the consumers drain.
+    let up = publisher(&stack.index_queue, &stack.mail_queue).await;
+    let back = stack.relay_with(&up, Duration::from_secs(1)).await;
+    assert_eq!(
+        (back.published, back.failed, back.pending),
+        (N, 0, 0),
+        "every pending event published: {back:?}"
+    );
     let index_failures = drive(&stack.index_queue, |e| async {
         stack.indexer.handle(e).await.expect("batch")
     })
@@ -312,11 +368,9 @@ async fn reports_made_while_sqs_is_down_are_all_searchable_and_mailed_once_after
 async fn changes_made_while_opensearch_is_down_wait_in_the_queue_and_the_index_is_right_when_it_returns()
  {
     let stack = Stack::new().await;
-    let up = Arc::new(publisher(&stack.index_queue, &stack.mail_queue).await);
-    let a = stack
-        .report(&up, "a@example.org", "Matras bij de boom")
-        .await;
-    let b = stack.report(&up, "b@example.org", "Bank op de stoep").await;
+    let a = stack.report("a@example.org", "Matras bij de boom").await;
+    let b = stack.report("b@example.org", "Bank op de stoep").await;
+    assert_eq!(stack.relay().await, 2);
     drive(&stack.index_queue, |e| async {
         stack.indexer.handle(e).await.expect("batch")
     })

@@ -8,25 +8,20 @@ use axum::body::{Body, to_bytes};
 use axum::http::{Request, StatusCode};
 use serde_json::{Value, json};
 use signalen_infra::consumer::SqsEvent;
-use signalen_infra::outbox_relay::Publisher;
 use signalen_infra::pg;
 use tower::ServiceExt;
 
 /// Creates a signal with the public `POST /signals/v1/public/signals/` of
-/// the real router (no throttle; `publisher` on its fast path, if any) and
-/// returns its id. Fails the test unless the answer is 201.
-pub async fn citizen_report(
-    pool: &pg::Pool,
-    publisher: Option<Arc<Publisher>>,
-    body: &Value,
-) -> i32 {
+/// the real router (no throttle) and returns its id; its `signal.created`
+/// event waits in the outbox for a relay. Fails the test unless the answer
+/// is 201.
+pub async fn citizen_report(pool: &pg::Pool, body: &Value) -> i32 {
     let app = public_signals::router(public_signals::AppState {
         pool: pool.clone(),
         config: Arc::new(public_signals::Config {
             throttle: None,
             ..public_signals::Config::default()
         }),
-        publisher,
     });
     let request = Request::post("/signals/v1/public/signals/")
         .header("host", "api.example.org")

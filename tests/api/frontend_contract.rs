@@ -680,7 +680,6 @@ impl Api {
             auth: auth(),
             store: store.clone(),
             config: Arc::new(signal_attachments::Config::default()),
-            publisher: None,
         });
         let public = public_signals::router(public_signals::AppState {
             pool: pool.clone(),
@@ -688,7 +687,6 @@ impl Api {
                 throttle: None,
                 ..public_signals::Config::default()
             }),
-            publisher: None,
         });
         let terms = public_terms::router(public_terms::AppState {
             pool,
@@ -885,8 +883,8 @@ async fn the_back_office_signal_answers_carry_every_field_the_frontend_reads() {
         .expect("ASC")
         .get(0);
 
-    let parent = citizen_report(&api.office.db.pool, None, &citizen_body("grofvuil")).await;
-    let child = citizen_report(&api.office.db.pool, None, &citizen_body("grofvuil")).await;
+    let parent = citizen_report(&api.office.db.pool, &citizen_body("grofvuil")).await;
+    let child = citizen_report(&api.office.db.pool, &citizen_body("grofvuil")).await;
     api.sql(&format!(
         "UPDATE signals_signal SET parent_id = {parent} WHERE id = {child}"
     ))

@@ -72,7 +72,7 @@ impl MailEnv {
             "reporter": {"email": email, "phone": "0612345678", "sharing_allowed": false},
             "incident_date_start": "2024-03-01T09:30:00+01:00"
         });
-        citizen_report(&self.office.db.pool, None, &body).await
+        citizen_report(&self.office.db.pool, &body).await
     }
 
     async fn set_status(&self, id: i32, state: &str, text: &str, send_email: bool) {

@@ -34,3 +34,4 @@ mod queue;
 mod retention;
 mod search;
 mod search_index;
+mod signal_counts;

@@ -1,11 +1,12 @@
 //! The async backbone on the real stack (docs/async.md): the outbox relay
-//! (slow and fast path) against moto's SQS and a test database, the
-//! consumer framework's idempotency and item failures, the DLQ replay, and
-//! the local driver delivering to a function through the Lambda Invoke API.
+//! (a drain, and follow mode polling for new rows) against moto's SQS and a
+//! test database, the consumer framework's idempotency and item failures,
+//! the DLQ replay, and the local driver delivering to a function through
+//! the Lambda Invoke API.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant, SystemTime};
 
 use aws_lambda_events::event::sqs::SqsEvent;
 use aws_sdk_sqs::types::{MessageAttributeValue, QueueAttributeName};
@@ -16,11 +17,12 @@ use axum::routing::post;
 use axum::{Json, Router};
 use local_events::driver::{self, Invoker, LocalQueue};
 use local_events::template::{ScheduleSpec, SqsSource, Template};
+use outbox_relay::RelayConfig;
 use serde_json::{Value, json};
 use signalen_infra::consumer::{self, Applied, Failure, Message, apply_once};
 use signalen_infra::envelope::Envelope;
 use signalen_infra::outbox_relay::{
-    DrainOptions, EventFilter, Publisher, Route, Selection, SendLimits, StopReason,
+    DrainOptions, DrainReport, EventFilter, Publisher, Route, SendLimits, StopReason,
 };
 use signalen_infra::pg;
 use signalen_infra::sqs::Queue;
@@ -302,20 +304,25 @@ async fn concurrent_relays_never_publish_an_event_twice() {
         runs.iter().filter(|r| r.published > 0).count() >= 2,
         "the relays ran side by side: {runs:?}"
     );
-    for queue in [&index, &mail] {
+    assert_each_event_once(&[&index, &mail], &events).await;
+    index.delete_queue().await.expect("cleanup");
+    mail.delete_queue().await.expect("cleanup");
+    db.cleanup().await;
+}
+
+/// Every queue holds each of `events` exactly once (and nothing else).
+async fn assert_each_event_once(queues: &[&Queue], events: &[Uuid]) {
+    let mut want = events.to_vec();
+    want.sort();
+    for queue in queues {
         let mut ids: Vec<Uuid> = take_all(queue)
             .await
             .iter()
             .map(|(e, _)| e.event_id)
             .collect();
         ids.sort();
-        let mut want = events.clone();
-        want.sort();
         assert_eq!(ids, want, "each event exactly once");
     }
-    index.delete_queue().await.expect("cleanup");
-    mail.delete_queue().await.expect("cleanup");
-    db.cleanup().await;
 }
 
 async fn futures_join<T: Send + 'static>(handles: Vec<tokio::task::JoinHandle<T>>) -> Vec<T> {
@@ -326,32 +333,259 @@ async fn futures_join<T: Send + 'static>(handles: Vec<tokio::task::JoinHandle<T>
     out
 }
 
+// ---- follow mode -------------------------------------------------------------
+
+/// A relay configuration that follows for `follow`, polling every 50 ms.
+fn following(follow: Duration) -> RelayConfig {
+    RelayConfig {
+        drain: options(),
+        follow,
+        poll: Duration::from_millis(50),
+    }
+}
+
+/// Runs the relay as an invocation does (`outbox_relay::run`) in a task:
+/// the report and how long the run took.
+fn spawn_relay(
+    db: &TestDatabase,
+    relay: Publisher,
+    config: RelayConfig,
+    deadline: Option<SystemTime>,
+) -> tokio::task::JoinHandle<(DrainReport, Duration)> {
+    let pool = db.pool.clone();
+    tokio::spawn(async move {
+        let started = Instant::now();
+        let report = outbox_relay::run(&pool, &relay, config, deadline, |_| {})
+            .await
+            .expect("the relay run");
+        (report, started.elapsed())
+    })
+}
+
+/// Receives from `queue` until `want` messages came or `within` passed:
+/// the envelopes and when the last one arrived (from `since`).
+async fn receive_within(
+    queue: &Queue,
+    want: usize,
+    since: Instant,
+    within: Duration,
+) -> (Vec<Envelope>, Duration) {
+    let mut got = Vec::new();
+    let mut last = Duration::ZERO;
+    while got.len() < want && since.elapsed() < within {
+        let output = queue
+            .client()
+            .receive_message()
+            .queue_url(queue.url())
+            .max_number_of_messages(10)
+            .wait_time_seconds(1)
+            .send()
+            .await
+            .expect("receive");
+        for message in output.messages() {
+            got.push(
+                serde_json::from_str::<Envelope>(message.body().unwrap_or_default())
+                    .expect("an envelope"),
+            );
+            last = since.elapsed();
+            queue
+                .delete(message.receipt_handle().unwrap_or_default())
+                .await
+                .expect("delete");
+        }
+    }
+    (got, last)
+}
+
 #[tokio::test]
-async fn the_fast_path_only_takes_what_it_names() {
+async fn a_following_relay_publishes_new_events_and_reports_within_a_second_and_stops_on_time() {
     let db = TestDatabase::new().await;
     let (index, mail) = (
         test_queue(HashMap::new()).await,
         test_queue(HashMap::new()).await,
     );
-    let mine = insert_event(&db, "7", "signal.status_changed").await;
-    let other_signal = insert_event(&db, "8", "signal.status_changed").await;
-    let relay = publisher(&index, &mail).await;
+    let follow = Duration::from_secs(6);
+    let relay = spawn_relay(&db, publisher(&index, &mail).await, following(follow), None);
+    tokio::time::sleep(Duration::from_millis(500)).await;
 
-    signalen_infra::outbox_relay::publish_now(
-        Some(&relay),
-        &mut db.client().await,
-        Selection::Events(&[mine]),
-    )
-    .await;
-
-    assert!(outbox_row(&db, mine).await.published);
-    assert!(!outbox_row(&db, other_signal).await.published);
-    let sent: Vec<Uuid> = take_all(&index)
+    let inserted = Instant::now();
+    let note = insert_event(&db, "5", "signal.note_added").await;
+    let (first, note_latency) = receive_within(&index, 1, inserted, Duration::from_secs(4)).await;
+    let created_at = Instant::now();
+    let response = public_signals(&db)
+        .oneshot(create_request())
         .await
-        .iter()
-        .map(|(e, _)| e.event_id)
-        .collect();
-    assert_eq!(sent, vec![mine]);
+        .expect("response");
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let (signal_id, created) = created_event(&db).await;
+    let (indexed, index_latency) =
+        receive_within(&index, 1, created_at, Duration::from_secs(4)).await;
+    let (mailed, mail_latency) = receive_within(&mail, 1, created_at, Duration::from_secs(4)).await;
+    let (report, took) = relay.await.expect("the relay task");
+
+    assert_eq!(first.iter().map(|e| e.event_id).collect::<Vec<_>>(), [note]);
+    assert_eq!(indexed.len(), 1);
+    assert_eq!(
+        (indexed[0].event_id, indexed[0].aggregate_id.as_str()),
+        (created, signal_id.as_str())
+    );
+    assert_eq!(
+        mailed.iter().map(|e| e.event_id).collect::<Vec<_>>(),
+        [created]
+    );
+    for latency in [note_latency, index_latency, mail_latency] {
+        assert!(
+            latency < Duration::from_secs(1),
+            "published after {latency:?}"
+        );
+    }
+    assert!(
+        took >= follow && took < follow + Duration::from_millis(1500),
+        "the run follows for {follow:?}, it took {took:?}"
+    );
+    assert_eq!(report.stopped, StopReason::FollowEnded);
+    assert_eq!(
+        (
+            report.published,
+            report.messages,
+            report.failed,
+            report.pending
+        ),
+        (2, 3, 0, 0)
+    );
+    assert!(report.idle_polls > 20, "it kept polling: {report:?}");
+    assert!(outbox_row(&db, created).await.published);
+    index.delete_queue().await.expect("cleanup");
+    mail.delete_queue().await.expect("cleanup");
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn overlapping_following_relays_publish_each_new_event_once() {
+    let db = TestDatabase::new().await;
+    let (index, mail) = (
+        test_queue(HashMap::new()).await,
+        test_queue(HashMap::new()).await,
+    );
+    let relay = publisher(&index, &mail).await;
+    // The earlier run ends while rows still come in; the later one, started
+    // during the earlier one's last second, takes over (as consecutive
+    // invocations overlap by a few seconds).
+    let earlier = spawn_relay(&db, relay.clone(), following(Duration::from_secs(2)), None);
+    let mut events = Vec::new();
+    let mut later = None;
+    for n in 0..30 {
+        if n == 10 {
+            later = Some(spawn_relay(
+                &db,
+                relay.clone(),
+                following(Duration::from_secs(4)),
+                None,
+            ));
+        }
+        events.push(insert_event(&db, &n.to_string(), "signal.created").await);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (a, _) = earlier.await.expect("the earlier relay");
+    let (b, _) = later.expect("started").await.expect("the later relay");
+
+    assert_eq!(a.published + b.published, 30, "{a:?} {b:?}");
+    assert!(
+        a.published > 0 && b.published > 0,
+        "the later relay took over after the earlier one stopped: {a:?} {b:?}"
+    );
+    assert_eq!((a.failed, b.failed, b.pending), (0, 0, 0));
+    assert_each_event_once(&[&index, &mail], &events).await;
+    index.delete_queue().await.expect("cleanup");
+    mail.delete_queue().await.expect("cleanup");
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_following_relay_tries_each_row_once_while_sqs_refuses_backs_off_and_the_next_run_publishes()
+ {
+    let db = TestDatabase::new().await;
+    let (index, mail) = (
+        test_queue(HashMap::new()).await,
+        test_queue(HashMap::new()).await,
+    );
+    let before = insert_event(&db, "1", "signal.created").await;
+    // Poll 50 ms: the backoff after a refused batch is its floor, 1 s.
+    let relay = spawn_relay(
+        &db,
+        unreachable_publisher(&index, &mail).await,
+        following(Duration::from_secs(3)),
+        None,
+    );
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let during = insert_event(&db, "2", "signal.status_changed").await;
+    let (down, _) = relay.await.expect("the relay against a dead SQS");
+    let rows_while_down = [outbox_row(&db, before).await, outbox_row(&db, during).await];
+
+    let (up, _) = spawn_relay(
+        &db,
+        publisher(&index, &mail).await,
+        following(Duration::from_secs(1)),
+        None,
+    )
+    .await
+    .expect("the next run");
+
+    assert_eq!(down.stopped, StopReason::FollowEnded);
+    assert_eq!(
+        (
+            down.published,
+            down.failed,
+            down.refused_batches,
+            down.pending
+        ),
+        (0, 2, 2, 2),
+        "each row tried once, one refused batch each: {down:?}"
+    );
+    assert!(
+        down.idle_polls < 40,
+        "backed off instead of polling on: {down:?}"
+    );
+    for row in &rows_while_down {
+        assert!(!row.published);
+        assert_eq!(row.attempts, 1);
+        let error = row.last_error.as_deref().unwrap_or_default();
+        assert!(error.starts_with("search-indexer: "), "{error}");
+    }
+    assert_eq!((up.published, up.failed, up.pending), (2, 0, 0));
+    assert_eq!(take_all(&index).await.len(), 2);
+    assert_eq!(take_all(&mail).await.len(), 2);
+    let row = outbox_row(&db, during).await;
+    assert!(row.published);
+    assert_eq!((row.attempts, row.last_error), (2, None));
+    index.delete_queue().await.expect("cleanup");
+    mail.delete_queue().await.expect("cleanup");
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_following_relay_stops_twenty_seconds_before_the_invocations_deadline() {
+    let db = TestDatabase::new().await;
+    let (index, mail) = (
+        test_queue(HashMap::new()).await,
+        test_queue(HashMap::new()).await,
+    );
+    let deadline = SystemTime::now() + outbox_relay::DEADLINE_MARGIN + Duration::from_secs(2);
+
+    let (report, took) = spawn_relay(
+        &db,
+        publisher(&index, &mail).await,
+        following(Duration::from_secs(65)),
+        Some(deadline),
+    )
+    .await
+    .expect("the relay");
+
+    assert_eq!(report.stopped, StopReason::FollowEnded);
+    assert!(
+        took >= Duration::from_millis(1500) && took < Duration::from_secs(4),
+        "ends at the deadline less the margin, took {took:?}"
+    );
     index.delete_queue().await.expect("cleanup");
     mail.delete_queue().await.expect("cleanup");
     db.cleanup().await;
@@ -374,14 +608,13 @@ fn create_request() -> Request<Body> {
         .expect("request")
 }
 
-fn public_signals(db: &TestDatabase, publisher: Publisher) -> Router {
+fn public_signals(db: &TestDatabase) -> Router {
     public_signals::router(public_signals::AppState {
         pool: db.pool.clone(),
         config: Arc::new(public_signals::Config {
             throttle: None,
             ..public_signals::Config::default()
         }),
-        publisher: Some(Arc::new(publisher)),
     })
 }
 
@@ -399,63 +632,19 @@ async fn created_event(db: &TestDatabase) -> (String, Uuid) {
 }
 
 #[tokio::test]
-async fn a_citizens_report_is_on_both_queues_right_after_the_create() {
+async fn a_create_writes_postgres_only_and_leaves_its_event_pending_for_the_relay() {
     let db = TestDatabase::new().await;
-    let (index, mail) = (
-        test_queue(HashMap::new()).await,
-        test_queue(HashMap::new()).await,
-    );
-    let app = public_signals(&db, publisher(&index, &mail).await);
 
-    let response = app.oneshot(create_request()).await.expect("response");
+    let response = public_signals(&db)
+        .oneshot(create_request())
+        .await
+        .expect("response");
 
     assert_eq!(response.status(), StatusCode::CREATED);
-    let (signal_id, event_id) = created_event(&db).await;
-    assert!(outbox_row(&db, event_id).await.published);
-    for queue in [&index, &mail] {
-        let messages = take_all(queue).await;
-        assert_eq!(messages.len(), 1);
-        assert_eq!(messages[0].0.event_id, event_id);
-        assert_eq!(messages[0].0.aggregate_id, signal_id);
-        assert_eq!(messages[0].0.event_type, "signal.created");
-    }
-    index.delete_queue().await.expect("cleanup");
-    mail.delete_queue().await.expect("cleanup");
-    db.cleanup().await;
-}
-
-#[tokio::test]
-async fn with_sqs_down_a_create_still_succeeds_and_leaves_its_event_to_the_relay() {
-    let db = TestDatabase::new().await;
-    let (index, mail) = (
-        test_queue(HashMap::new()).await,
-        test_queue(HashMap::new()).await,
-    );
-    let app = public_signals(&db, unreachable_publisher(&index, &mail).await);
-
-    let started = std::time::Instant::now();
-    let response = app.oneshot(create_request()).await.expect("response");
-    let took = started.elapsed();
-
-    assert_eq!(response.status(), StatusCode::CREATED);
-    assert!(
-        took < Duration::from_secs(5),
-        "the fast path gave up quickly: {took:?}"
-    );
     let (_, event_id) = created_event(&db).await;
     let row = outbox_row(&db, event_id).await;
     assert!(!row.published);
-    assert_eq!(row.attempts, 1);
-    assert!(row.last_error.is_some());
-    let report = publisher(&index, &mail)
-        .await
-        .drain(&mut db.client().await, options(), |_| {})
-        .await
-        .expect("the relay");
-    assert_eq!((report.published, report.pending), (1, 0));
-    assert_eq!(take_all(&mail).await[0].0.event_id, event_id);
-    index.delete_queue().await.expect("cleanup");
-    mail.delete_queue().await.expect("cleanup");
+    assert_eq!((row.attempts, row.last_error), (0, None));
     db.cleanup().await;
 }
 
@@ -911,4 +1100,102 @@ Resources:
     source.delete_queue().await.expect("cleanup");
     dlq.delete_queue().await.expect("cleanup");
     db.cleanup().await;
+}
+
+type Times = Arc<Mutex<Vec<(Duration, Duration)>>>;
+
+/// A stand-in for the watch server whose function takes `busy` per
+/// invocation, one at a time as `cargo lambda watch` runs it: when each
+/// invocation started and ended, and when each request arrived (since the
+/// test's start).
+async fn slow_lambda(
+    busy: Duration,
+    since: Instant,
+) -> (Invoker, Times, Arc<Mutex<Vec<Duration>>>) {
+    let runs = Arc::new(Mutex::new(Vec::new()));
+    let arrivals = Arc::new(Mutex::new(Vec::new()));
+    let one_at_a_time = Arc::new(tokio::sync::Mutex::new(()));
+    let (recorded, arrived) = (runs.clone(), arrivals.clone());
+    let app = Router::new().route(
+        "/2015-03-31/functions/{function}/invocations",
+        post(move || {
+            let (runs, arrivals, one_at_a_time) =
+                (recorded.clone(), arrived.clone(), one_at_a_time.clone());
+            async move {
+                arrivals.lock().expect("lock").push(since.elapsed());
+                let _instance = one_at_a_time.lock().await;
+                let started = since.elapsed();
+                tokio::time::sleep(busy).await;
+                runs.lock().expect("lock").push((started, since.elapsed()));
+                Json(json!({"published": 0}))
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("address");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (Invoker::new(format!("http://{address}")), runs, arrivals)
+}
+
+fn every_second(timeout: u32) -> ScheduleSpec {
+    ScheduleSpec {
+        event: "EverySecond".into(),
+        function: "relay".into(),
+        schedule: local_events::schedule::Schedule::Rate(Duration::from_secs(1)),
+        expression: "rate(1 second)".into(),
+        input: None,
+        timeout,
+    }
+}
+
+#[tokio::test]
+async fn a_schedule_whose_invocation_outlasts_its_period_fires_again_as_it_ends_without_a_backlog()
+{
+    let since = Instant::now();
+    let (invoker, runs, _) = slow_lambda(Duration::from_millis(1500), since).await;
+
+    let firing = tokio::spawn(driver::run_schedule(
+        every_second(5),
+        invoker,
+        "eu-west-1".into(),
+    ));
+    tokio::time::sleep(Duration::from_millis(5200)).await;
+    firing.abort();
+    let runs = runs.lock().expect("lock").clone();
+
+    // 1.5 s each, back to back: three done by 4.5 s (a fourth still runs).
+    assert_eq!(runs.len(), 3, "{runs:?}");
+    for pair in runs.windows(2) {
+        let gap = pair[1].0.saturating_sub(pair[0].1);
+        assert!(
+            gap < Duration::from_millis(300),
+            "the next run starts as the previous ends: {runs:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_schedule_fires_again_once_the_running_invocation_outlived_the_functions_timeout() {
+    // An invocation the watch server never answers (it restarted the
+    // function after a rebuild) holds the next firing back only until the
+    // function's Timeout.
+    let since = Instant::now();
+    let (invoker, _, arrivals) = slow_lambda(Duration::from_secs(30), since).await;
+
+    let firing = tokio::spawn(driver::run_schedule(
+        every_second(1),
+        invoker,
+        "eu-west-1".into(),
+    ));
+    tokio::time::sleep(Duration::from_millis(2600)).await;
+    firing.abort();
+    let arrivals = arrivals.lock().expect("lock").clone();
+
+    assert_eq!(arrivals.len(), 3, "at 0, 1 and 2 s: {arrivals:?}");
+    assert!(
+        arrivals[1] >= Duration::from_millis(900),
+        "not before the Timeout: {arrivals:?}"
+    );
 }

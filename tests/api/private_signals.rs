@@ -1142,7 +1142,6 @@ async fn report(office: &BackOffice) -> i32 {
             throttle: None,
             ..public_signals::Config::default()
         }),
-        publisher: None,
     });
     let body = json!({
         "text": "Naast de container ligt een grote berg afval.",
@@ -1779,5 +1778,261 @@ async fn the_migration_backfills_the_current_columns_of_existing_signals() {
     let (copy, joined) = current_columns(&office, ids[1]).await;
     assert_eq!(copy, joined);
     assert!(copy.as_array().expect("array").iter().all(Value::is_null));
+    office.cleanup().await;
+}
+
+/// Signals with KTO requests (`feedback_feedback`, spec 15) as the mailer
+/// and the feedback form leave them, by name.
+struct Feedbacks {
+    none: i32,
+    open: i32,
+    happy: i32,
+    unhappy: i32,
+    reopened: i32,
+    crossed: i32,
+    refused: i32,
+    changed_mind: i32,
+}
+
+/// A request for `id` created at `created`, answered at `submitted` with
+/// (`is_satisfied`, `allows_contact`) or open.
+async fn feedback(
+    office: &BackOffice,
+    id: i32,
+    token: &str,
+    created: &str,
+    answer: Option<(&str, bool, bool)>,
+) {
+    let (submitted, is_satisfied, allows_contact) = match answer {
+        Some((at_text, satisfied, contact)) => (Some(at(at_text)), Some(satisfied), contact),
+        // An open request keeps the column's default (false): only a
+        // submitted form may say anything about contact.
+        None => (None, None, false),
+    };
+    office
+        .db
+        .client()
+        .await
+        .execute(
+            "INSERT INTO feedback_feedback (token, _signal_id, created_at, submitted_at, is_satisfied,
+                                            allows_contact, text)
+             VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $4::timestamptz IS NULL THEN NULL ELSE 'Prima' END)",
+            &[&token, &id, &at(created), &submitted, &is_satisfied, &allows_contact],
+        )
+        .await
+        .expect("feedback");
+}
+
+/// * none: no request; open: one unanswered request;
+/// * happy / unhappy: one answered request, satisfied / not;
+/// * reopened: a satisfied answer, then a newer unanswered request;
+/// * crossed: the newest request answered (satisfied), but an older one
+///   answered after it (not satisfied): neither is both newest request and
+///   newest answer, so no `feedback` value selects it;
+/// * refused: its newest answer refuses contact, after an older allowing
+///   one; changed_mind: an older refusal, then a newer answer allowing it.
+async fn feedbacks(office: &BackOffice) -> Feedbacks {
+    let mut ids = Vec::new();
+    for _ in 0..8 {
+        ids.push(make(office, Spec::default()).await);
+    }
+    let f = Feedbacks {
+        none: ids[0],
+        open: ids[1],
+        happy: ids[2],
+        unhappy: ids[3],
+        reopened: ids[4],
+        crossed: ids[5],
+        refused: ids[6],
+        changed_mind: ids[7],
+    };
+    feedback(office, f.open, "open-1", "2024-03-02T10:00:00Z", None).await;
+    feedback(
+        office,
+        f.happy,
+        "happy-1",
+        "2024-03-02T10:00:00Z",
+        Some(("2024-03-03T10:00:00Z", true, true)),
+    )
+    .await;
+    feedback(
+        office,
+        f.unhappy,
+        "unhappy-1",
+        "2024-03-02T10:00:00Z",
+        Some(("2024-03-03T10:00:00Z", false, true)),
+    )
+    .await;
+    feedback(
+        office,
+        f.reopened,
+        "reopened-1",
+        "2024-03-02T10:00:00Z",
+        Some(("2024-03-03T10:00:00Z", true, true)),
+    )
+    .await;
+    feedback(
+        office,
+        f.reopened,
+        "reopened-2",
+        "2024-03-05T10:00:00Z",
+        None,
+    )
+    .await;
+    feedback(
+        office,
+        f.crossed,
+        "crossed-1",
+        "2024-03-02T10:00:00Z",
+        Some(("2024-03-09T10:00:00Z", false, true)),
+    )
+    .await;
+    feedback(
+        office,
+        f.crossed,
+        "crossed-2",
+        "2024-03-05T10:00:00Z",
+        Some(("2024-03-06T10:00:00Z", true, true)),
+    )
+    .await;
+    feedback(
+        office,
+        f.refused,
+        "refused-1",
+        "2024-03-02T10:00:00Z",
+        Some(("2024-03-03T10:00:00Z", true, true)),
+    )
+    .await;
+    feedback(
+        office,
+        f.refused,
+        "refused-2",
+        "2024-03-05T10:00:00Z",
+        Some(("2024-03-06T10:00:00Z", false, false)),
+    )
+    .await;
+    feedback(
+        office,
+        f.changed_mind,
+        "changed-1",
+        "2024-03-02T10:00:00Z",
+        Some(("2024-03-03T10:00:00Z", false, false)),
+    )
+    .await;
+    feedback(
+        office,
+        f.changed_mind,
+        "changed-2",
+        "2024-03-05T10:00:00Z",
+        Some(("2024-03-06T10:00:00Z", true, true)),
+    )
+    .await;
+    f
+}
+
+#[tokio::test]
+async fn the_feedback_filter_reads_the_newest_request_and_answer() {
+    let office = office().await;
+    admin(&office).await;
+    let f = feedbacks(&office).await;
+    for (query, expected) in [
+        ("feedback=satisfied", vec![f.happy, f.changed_mind]),
+        ("feedback=not_satisfied", vec![f.unhappy, f.refused]),
+        ("feedback=not_received", vec![f.open, f.reopened]),
+    ] {
+        let (status, page) = list(&office, ADMIN, query).await;
+        assert_eq!(status, StatusCode::OK, "{query}: {page}");
+        let found: BTreeSet<i32> = ids(&page).into_iter().collect();
+        assert_eq!(
+            found,
+            expected.iter().copied().collect::<BTreeSet<i32>>(),
+            "{query}"
+        );
+        assert_eq!(page["count"], expected.len(), "{query}");
+        assert!(!found.contains(&f.none), "{query}: no request at all");
+        assert!(!found.contains(&f.crossed), "{query}: crossed answers");
+    }
+    let (_, everything) = list(&office, ADMIN, "").await;
+    assert_eq!(everything["count"], 8, "without the filter every signal");
+
+    // The map takes the list's filters.
+    let token = format!("Bearer {}", office.token(ADMIN));
+    let (status, headers, body) = office
+        .send(
+            Method::GET,
+            "/signals/v1/private/signals/geography?feedback=not_received",
+            Some(&token),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(headers["x-total-count"], "2");
+    let mapped: BTreeSet<i64> = body["features"]
+        .as_array()
+        .expect("features")
+        .iter()
+        .map(|feature| feature["properties"]["id"].as_i64().expect("id"))
+        .collect();
+    assert_eq!(
+        mapped,
+        [i64::from(f.open), i64::from(f.reopened)]
+            .into_iter()
+            .collect()
+    );
+
+    let (status, body) = list(&office, ADMIN, "feedback=maybe").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    office.cleanup().await;
+}
+
+#[tokio::test]
+async fn allows_contact_follows_the_newest_submitted_feedback() {
+    let office = office().await;
+    admin(&office).await;
+    let f = feedbacks(&office).await;
+    let (status, page) = list(&office, ADMIN, "").await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let listed = |id: i32| -> Value {
+        page["results"]
+            .as_array()
+            .expect("results")
+            .iter()
+            .find(|item| item["id"] == id)
+            .expect("item")["reporter"]["allows_contact"]
+            .clone()
+    };
+    for (name, id, expected) in [
+        ("no feedback", f.none, true),
+        ("an open request says nothing", f.open, true),
+        ("allowed", f.happy, true),
+        ("newest answer refused", f.refused, false),
+        ("older refusal, newer allowed", f.changed_mind, true),
+    ] {
+        assert_eq!(listed(id), expected, "list: {name}");
+        let (status, detail) = office.get_as(ADMIN, &format!("{LIST}{id}")).await;
+        assert_eq!(status, StatusCode::OK, "{detail}");
+        assert_eq!(
+            detail["reporter"]["allows_contact"], expected,
+            "detail: {name}"
+        );
+    }
+    office.cleanup().await;
+
+    // With REPORTER_MAIL_CONTACT_FEEDBACK_ALLOWS_CONTACT_ENABLED off a
+    // refusal changes nothing.
+    let office = BackOffice::with_app(|pool, auth| {
+        let mut state = private_signals::AppState::new(pool, auth);
+        state.config = Arc::new(private_signals::Config {
+            feedback_allows_contact: false,
+            ..private_signals::Config::default()
+        });
+        private_signals::router(state)
+    })
+    .await;
+    admin(&office).await;
+    let f = feedbacks(&office).await;
+    let (_, detail) = office.get_as(ADMIN, &format!("{LIST}{}", f.refused)).await;
+    assert_eq!(detail["reporter"]["allows_contact"], true, "{detail}");
+    let (_, page) = list(&office, ADMIN, &format!("id={}", f.refused)).await;
+    assert_eq!(page["results"][0]["reporter"]["allows_contact"], true);
     office.cleanup().await;
 }

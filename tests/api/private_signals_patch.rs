@@ -55,7 +55,6 @@ async fn report(office: &BackOffice, email: Option<&str>, category: &str) -> i32
             throttle: None,
             ..public_signals::Config::default()
         }),
-        publisher: None,
     });
     let body = json!({
         "text": "Naast de container ligt een grote berg afval.",

@@ -29,7 +29,6 @@ impl Map {
                 throttle: None,
                 ..public_signals::Config::default()
             }),
-            publisher: None,
         });
         // Only publicly accessible sub categories are on the map.
         db.client()
@@ -55,7 +54,6 @@ impl Map {
     async fn report(&self, sub: &str, lon: f64, lat: f64) -> i32 {
         citizen_report(
             &self.db.pool,
-            None,
             &json!({
                 "text": "Er ligt afval op straat.",
                 "location": {"geometrie": {"type": "Point", "coordinates": [lon, lat]}},

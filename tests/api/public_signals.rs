@@ -25,7 +25,6 @@ fn app(db: &TestDatabase, config: Config) -> axum::Router {
     router(AppState {
         pool: db.pool.clone(),
         config: Arc::new(config),
-        publisher: None,
     })
 }
 

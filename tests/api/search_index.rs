@@ -151,7 +151,6 @@ async fn create_signal(pool: &pg::Pool, main: &str, sub: &str, text: &str, email
             throttle: None,
             ..public_signals::Config::default()
         }),
-        publisher: None,
     });
     let body = json!({
         "text": text,

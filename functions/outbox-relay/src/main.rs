@@ -2,32 +2,42 @@
 //!
 //! Trigger: EventBridge schedule, every minute (the event's content is not
 //! read).
-//! Does: the slow path of the outbox (spec 10 §10.1, docs/async.md):
-//! publishes every pending `outbox` row to the SQS queue of each consumer
-//! that subscribes to its type and marks it published, in batches, until
-//! nothing is pending, the time budget is used or SQS refuses a whole
-//! batch. Answers the run's report. The writers' fast path publishes most
-//! events right after their commit; this covers a crash or an SQS outage
-//! between commit and publish.
-//! Command line (outside Lambda): `outbox-relay --once`, one batch line per
-//! claim on stderr, the report as JSON on stdout.
+//! Does: publishes the `outbox` (spec 10 §10.1, docs/async.md) — the only
+//! publisher: writers commit their rows and nothing else. Each invocation
+//! drains what is pending (every row to the SQS queue of each consumer that
+//! subscribes to its type, marked published, in batches), then follows:
+//! polls for new rows every `OUTBOX_RELAY_POLL_MILLIS` and publishes them at
+//! once, until `OUTBOX_RELAY_FOLLOW_SECONDS` after its start (ending 20 s
+//! before the invocation's deadline at the latest). Invocations overlap by a
+//! few seconds, so one is always polling. Rows that failed are retried by the
+//! next invocation; while SQS refuses whole batches it backs off (20 polls)
+//! and logs the outage once. Answers the run's totals.
+//! Command line (outside Lambda): `outbox-relay --once` (one drain) or
+//! `outbox-relay --follow SECONDS`, one line per batch on stderr, the report
+//! as JSON on stdout.
 //! Environment: `DATABASE_URL`, `SEARCH_INDEX_QUEUE_URL`, `MAIL_QUEUE_URL`
 //! (every consumer's queue; one missing fails the start),
-//! `OUTBOX_RELAY_BATCH_SIZE` (100), `OUTBOX_RELAY_BUDGET_SECONDS` (45).
+//! `OUTBOX_RELAY_BATCH_SIZE` (100), `OUTBOX_RELAY_FOLLOW_SECONDS` (65; 0 =
+//! one drain per invocation), `OUTBOX_RELAY_POLL_MILLIS` (250),
+//! `OUTBOX_RELAY_BUDGET_SECONDS` (45, the limit of a drain when not
+//! following).
+
+use std::time::Duration;
 
 use lambda_runtime::{Diagnostic, LambdaEvent, service_fn};
-use outbox_relay::{options_from_env, run};
+use outbox_relay::{RelayConfig, run};
 use signalen_infra::config::DatabaseConfig;
 use signalen_infra::outbox_relay::{BatchReport, Publisher, SendLimits};
 use signalen_infra::{pg, telemetry};
 
-const USAGE: &str = "usage: outbox-relay --once   (publish what is pending, then exit)";
+const USAGE: &str = "usage: outbox-relay --once              (publish what is pending, then exit)
+       outbox-relay --follow SECONDS   (and keep publishing new events for SECONDS)";
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     telemetry::init();
     let database = DatabaseConfig::from_env().expect("database configuration");
-    let options = options_from_env().expect("relay configuration");
+    let config = RelayConfig::from_env().expect("relay configuration");
     let pool = pg::pool(&database).expect("database pool");
     let publisher = Publisher::from_env(SendLimits::RELAY)
         .await
@@ -36,14 +46,18 @@ async fn main() -> Result<(), lambda_runtime::Error> {
 
     if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_none() {
         let args: Vec<String> = std::env::args().skip(1).collect();
-        if args != ["--once"] {
-            eprintln!("{USAGE}");
-            std::process::exit(2);
-        }
+        let config = match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+            ["--once"] => config.once(),
+            ["--follow", seconds] => match seconds.parse::<u64>() {
+                Ok(seconds) => config.following(Duration::from_secs(seconds)),
+                Err(_) => usage(),
+            },
+            _ => usage(),
+        };
         for (consumer, url) in publisher.routes() {
             eprintln!("route: {consumer} → {url}");
         }
-        let report = run(&pool, &publisher, options, |batch| {
+        let report = run(&pool, &publisher, config, None, |batch| {
             eprintln!("{}", progress_line(batch))
         })
         .await?;
@@ -51,10 +65,11 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         return Ok(());
     }
 
-    lambda_runtime::run(service_fn(|_event: LambdaEvent<serde_json::Value>| {
+    lambda_runtime::run(service_fn(|event: LambdaEvent<serde_json::Value>| {
         let (pool, publisher) = (pool.clone(), publisher.clone());
+        let deadline = event.context.deadline();
         async move {
-            run(&pool, &publisher, options, |batch| {
+            run(&pool, &publisher, config, Some(deadline), |batch| {
                 tracing::info!(
                     claimed = batch.claimed,
                     published = batch.published,
@@ -70,6 +85,11 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         }
     }))
     .await
+}
+
+fn usage() -> ! {
+    eprintln!("{USAGE}");
+    std::process::exit(2);
 }
 
 fn progress_line(batch: &BatchReport) -> String {

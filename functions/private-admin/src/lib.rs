@@ -60,27 +60,17 @@ async fn connection(state: &AppState) -> Result<pg::Client, ApiError> {
 
 #[cfg(test)]
 mod tests {
-    use axum::body::{Body, to_bytes};
+    use axum::body::Body;
     use axum::http::{Method, Request, StatusCode};
     use dev_token::SigningKey;
-    use signalen_api::auth::{AuthConfig, JwksSource};
-    use tower::ServiceExt;
+    use signalen_api::test_util::{authenticator_for, send};
 
     use super::*;
 
     /// A pool whose server does not exist: port 9 (discard) is never a database.
     fn unreachable_state(key: &SigningKey) -> AppState {
         let pool = pg::unreachable_pool();
-        let auth = Authenticator::new(
-            &AuthConfig {
-                issuer: "https://login.example.org".into(),
-                verify_audience: true,
-                trusted_audiences: vec!["signals".into()],
-                jwks: JwksSource::Inline(key.jwks()),
-            },
-            pool.clone(),
-        )
-        .expect("authenticator");
+        let auth = authenticator_for(key, pool.clone());
         AppState {
             pool,
             auth,
@@ -88,16 +78,8 @@ mod tests {
         }
     }
 
-    async fn send(request: Request<Body>) -> (StatusCode, http::HeaderMap, String) {
-        let key = SigningKey::generate().expect("key");
-        let response = router(unreachable_state(&key))
-            .oneshot(request)
-            .await
-            .expect("response");
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = to_bytes(response.into_body(), 4096).await.expect("body");
-        (status, headers, String::from_utf8_lossy(&body).into_owned())
+    fn app() -> Router {
+        router(unreachable_state(&SigningKey::generate().expect("key")))
     }
 
     #[tokio::test]
@@ -106,7 +88,7 @@ mod tests {
         let request = lambda_http::request::from_str(event).expect("API Gateway v2 event");
         let request = request.map(|body| Body::from(body.to_vec()));
 
-        let (status, headers, body) = send(request).await;
+        let (status, headers, body) = send(app(), request).await;
 
         assert_eq!(status, StatusCode::UNAUTHORIZED);
         assert_eq!(headers["www-authenticate"], r#"Bearer realm="signals""#);
@@ -135,7 +117,7 @@ mod tests {
                 .uri(path)
                 .body(Body::empty())
                 .expect("request");
-            let (status, _, _) = send(request).await;
+            let (status, _, _) = send(app(), request).await;
             assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {path}");
         }
     }
@@ -146,7 +128,7 @@ mod tests {
             .header("authorization", "Bearer")
             .body(Body::empty())
             .expect("request");
-        let (status, _, body) = send(request).await;
+        let (status, _, body) = send(app(), request).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
         assert!(body.contains("No credentials provided."), "{body}");
     }

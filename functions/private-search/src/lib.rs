@@ -46,12 +46,17 @@ pub struct AppState {
 pub struct Config {
     /// `SIGNAL_ID_DISPLAY_PREFIX` (default `SIG-`).
     pub id_display_prefix: String,
+    /// `REPORTER_MAIL_CONTACT_FEEDBACK_ALLOWS_CONTACT_ENABLED` (default
+    /// on): a reporter's `allows_contact` follows the newest submitted
+    /// feedback; off, it is always `true` (01 §2.3).
+    pub feedback_allows_contact: bool,
 }
 
 impl Default for Config {
     fn default() -> Self {
         Self {
             id_display_prefix: "SIG-".to_owned(),
+            feedback_allows_contact: true,
         }
     }
 }
@@ -61,6 +66,10 @@ impl Config {
         Ok(Self {
             id_display_prefix: signalen_infra::config::optional("SIGNAL_ID_DISPLAY_PREFIX")?
                 .unwrap_or_else(|| Self::default().id_display_prefix),
+            feedback_allows_contact: signalen_infra::config::flag(
+                "REPORTER_MAIL_CONTACT_FEEDBACK_ALLOWS_CONTACT_ENABLED",
+                Self::default().feedback_allows_contact,
+            )?,
         })
     }
 }
@@ -86,28 +95,18 @@ pub fn router(state: AppState) -> Router {
 
 #[cfg(test)]
 mod tests {
-    use axum::body::{Body, to_bytes};
+    use axum::body::Body;
     use axum::http::{Method, Request, StatusCode};
     use dev_token::SigningKey;
-    use signalen_api::auth::{AuthConfig, JwksSource};
+    use signalen_api::test_util::{authenticator_for, send};
     use signalen_infra::config::SearchConfig;
     use signalen_infra::search::SearchClient;
-    use tower::ServiceExt;
 
     use super::*;
 
     fn unreachable_state(key: &SigningKey) -> AppState {
         let pool = pg::unreachable_pool();
-        let auth = Authenticator::new(
-            &AuthConfig {
-                issuer: "https://login.example.org".into(),
-                verify_audience: true,
-                trusted_audiences: vec!["signals".into()],
-                jwks: JwksSource::Inline(key.jwks()),
-            },
-            pool.clone(),
-        )
-        .expect("authenticator");
+        let auth = authenticator_for(key, pool.clone());
         let client = SearchClient::new(&SearchConfig {
             url: "http://127.0.0.1:9".into(),
         })
@@ -120,15 +119,8 @@ mod tests {
         }
     }
 
-    async fn send(request: Request<Body>) -> (StatusCode, String) {
-        let key = SigningKey::generate().expect("key");
-        let response = router(unreachable_state(&key))
-            .oneshot(request)
-            .await
-            .expect("response");
-        let status = response.status();
-        let body = to_bytes(response.into_body(), 4096).await.expect("body");
-        (status, String::from_utf8_lossy(&body).into_owned())
+    fn app() -> Router {
+        router(unreachable_state(&SigningKey::generate().expect("key")))
     }
 
     #[tokio::test]
@@ -137,7 +129,7 @@ mod tests {
         let request = lambda_http::request::from_str(event).expect("API Gateway v2 event");
         let request = request.map(|body| Body::from(body.to_vec()));
 
-        let (status, body) = send(request).await;
+        let (status, _, body) = send(app(), request).await;
 
         assert_eq!(status, StatusCode::UNAUTHORIZED);
         assert_eq!(
@@ -159,7 +151,7 @@ mod tests {
                 .uri(path)
                 .body(Body::empty())
                 .expect("request");
-            let (status, _) = send(request).await;
+            let (status, _, _) = send(app(), request).await;
             assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {path}");
         }
     }

@@ -16,6 +16,9 @@ pub struct Rendering<'a> {
     pub id_display_prefix: &'a str,
     /// `sia_can_view_contact_details`: e-mail and phone unmasked.
     pub contact_details: bool,
+    /// `REPORTER_MAIL_CONTACT_FEEDBACK_ALLOWS_CONTACT_ENABLED`: whether a
+    /// feedback form can withdraw `allows_contact`.
+    pub feedback_allows_contact: bool,
 }
 
 /// The list item, keys in the reference's order.
@@ -64,7 +67,7 @@ pub fn list_item(row: &SignalListRow, rendering: Rendering<'_>) -> Value {
         "reporter",
         row.reporter
             .as_ref()
-            .map_or(Value::Null, |r| reporter(r, rendering.contact_details)),
+            .map_or(Value::Null, |r| reporter(r, rendering)),
     );
     put(
         "priority",
@@ -173,18 +176,20 @@ fn category(category: &ListCategory, base: &BaseUrl) -> Value {
 
 /// NULL renders as `""`; without `sia_can_view_contact_details` a present
 /// value renders as `*****` (spec 04 §1.1). `allows_contact` is `true`
-/// until feedback forms exist (01 §2.3: only a submitted form says no).
-fn reporter(reporter: &ListReporter, contact_details: bool) -> Value {
+/// unless the newest submitted feedback form refused contact, and always
+/// with the flag off (01 §2.3).
+fn reporter(reporter: &ListReporter, rendering: Rendering<'_>) -> Value {
     let shown = |value: &Option<String>| match value.as_deref() {
         None | Some("") => String::new(),
-        Some(_) if !contact_details => "*****".to_owned(),
+        Some(_) if !rendering.contact_details => "*****".to_owned(),
         Some(value) => value.to_owned(),
     };
     json!({
         "email": shown(&reporter.email),
         "phone": shown(&reporter.phone),
         "sharing_allowed": reporter.sharing_allowed,
-        "allows_contact": true,
+        "allows_contact": !rendering.feedback_allows_contact
+            || reporter.latest_feedback_allows_contact.unwrap_or(true),
     })
 }
 
@@ -257,6 +262,7 @@ mod tests {
                 email: Some("melder@example.com".into()),
                 phone: None,
                 sharing_allowed: true,
+                latest_feedback_allows_contact: None,
             }),
             priority: Some(("normal".into(), None)),
             signal_type: Some(("SIG".into(), at, None)),
@@ -272,6 +278,7 @@ mod tests {
             base,
             id_display_prefix: "SIG-",
             contact_details,
+            feedback_allows_contact: true,
         }
     }
 
@@ -355,5 +362,31 @@ mod tests {
                 .get("directing_departments")
                 .is_none()
         );
+    }
+
+    #[test]
+    fn only_a_refusal_in_the_newest_submitted_feedback_withdraws_contact_and_only_with_the_flag() {
+        let base = BaseUrl::new("https://api.example.org");
+        for (latest, flag, expected) in [
+            (None, true, true),
+            (Some(true), true, true),
+            (Some(false), true, false),
+            (Some(false), false, true),
+        ] {
+            let mut item = row();
+            item.reporter
+                .as_mut()
+                .expect("reporter")
+                .latest_feedback_allows_contact = latest;
+            let rendering = Rendering {
+                feedback_allows_contact: flag,
+                ..rendering(&base, true)
+            };
+            assert_eq!(
+                list_item(&item, rendering)["reporter"]["allows_contact"],
+                expected,
+                "{latest:?}, flag {flag}"
+            );
+        }
     }
 }

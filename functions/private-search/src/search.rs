@@ -131,6 +131,7 @@ pub async fn search(
         base: &base,
         id_display_prefix: &state.config.id_display_prefix,
         contact_details,
+        feedback_allows_contact: state.config.feedback_allows_contact,
     };
     let results = ids
         .iter()

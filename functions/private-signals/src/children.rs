@@ -61,6 +61,7 @@ pub async fn children(
         base: &base,
         id_display_prefix: &state.config.id_display_prefix,
         show_contact_details: false,
+        feedback_allows_contact: state.config.feedback_allows_contact,
     };
     let results = rows.iter().map(|child| documents.child(child)).collect();
     Ok(Json(page.document(&base, &uri, results)).into_response())

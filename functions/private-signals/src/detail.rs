@@ -47,6 +47,7 @@ pub async fn detail_document(
         base: &base,
         id_display_prefix: &state.config.id_display_prefix,
         show_contact_details: user.has(Permission::SIA_CAN_VIEW_CONTACT_DETAILS),
+        feedback_allows_contact: state.config.feedback_allows_contact,
     };
     Ok(documents.detail(signal))
 }

@@ -35,7 +35,6 @@ use signalen_api::routing::{both, method_not_allowed, refuse_method};
 use signalen_api::{BaseUrl, with_common_layers};
 use signalen_domain::user::Permission;
 use signalen_infra::config::LocationSettings;
-use signalen_infra::outbox_relay::Publisher;
 use signalen_infra::pg;
 
 pub use crate::config::Config;
@@ -47,20 +46,16 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// How a PATCH's location is checked and enriched.
     pub location: Arc<LocationSettings>,
-    /// Publishes a change's events right after its commit (the outbox's
-    /// fast path); `None` leaves them to the scheduled relay.
-    pub publisher: Option<Arc<Publisher>>,
 }
 
 impl AppState {
-    /// With the reference's default settings and no fast path.
+    /// With the reference's default settings.
     pub fn new(pool: pg::Pool, auth: Authenticator) -> Self {
         AppState {
             pool,
             auth,
             config: Arc::new(Config::default()),
             location: Arc::new(LocationSettings::default()),
-            publisher: None,
         }
     }
 }
@@ -183,39 +178,21 @@ async fn connection(state: &AppState) -> Result<pg::Client, signalen_api::ApiErr
 
 #[cfg(test)]
 mod tests {
-    use axum::body::{Body, to_bytes};
+    use axum::body::Body;
     use axum::http::{Request, StatusCode};
     use dev_token::SigningKey;
-    use signalen_api::auth::{AuthConfig, JwksSource};
-    use tower::ServiceExt;
+    use signalen_api::test_util::{authenticator_for, send};
 
     use super::*;
 
     fn unreachable_state(key: &SigningKey) -> AppState {
         let pool = pg::unreachable_pool();
-        let auth = Authenticator::new(
-            &AuthConfig {
-                issuer: "https://login.example.org".into(),
-                verify_audience: true,
-                trusted_audiences: vec!["signals".into()],
-                jwks: JwksSource::Inline(key.jwks()),
-            },
-            pool.clone(),
-        )
-        .expect("authenticator");
+        let auth = authenticator_for(key, pool.clone());
         AppState::new(pool, auth)
     }
 
-    async fn send(request: Request<Body>) -> (StatusCode, http::HeaderMap, String) {
-        let key = SigningKey::generate().expect("key");
-        let response = router(unreachable_state(&key))
-            .oneshot(request)
-            .await
-            .expect("response");
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = to_bytes(response.into_body(), 4096).await.expect("body");
-        (status, headers, String::from_utf8_lossy(&body).into_owned())
+    fn app() -> Router {
+        router(unreachable_state(&SigningKey::generate().expect("key")))
     }
 
     #[tokio::test]
@@ -224,7 +201,7 @@ mod tests {
         let request = lambda_http::request::from_str(event).expect("API Gateway v2 event");
         let request = request.map(|body| Body::from(body.to_vec()));
 
-        let (status, headers, body) = send(request).await;
+        let (status, headers, body) = send(app(), request).await;
 
         assert_eq!(status, StatusCode::UNAUTHORIZED);
         assert_eq!(headers["www-authenticate"], r#"Bearer realm="signals""#);
@@ -255,7 +232,7 @@ mod tests {
                 .uri(path)
                 .body(Body::empty())
                 .expect("request");
-            let (status, _, _) = send(request).await;
+            let (status, _, _) = send(app(), request).await;
             assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {path}");
         }
     }

@@ -54,13 +54,22 @@ pub async fn list(
     };
     let size = page_request.page_size;
     let limit = i64::try_from(size).unwrap_or(i64::MAX);
-    let (count, ids) = match page_request.number() {
-        // The page's offset is known: count and page in one round trip.
-        Some(number) => tokio::try_join!(
-            signal_read::count_signals(&client, list),
-            signal_read::page_ids(&client, list, limit, offset(number, size)),
-        )
-        .map_err(ApiError::unexpected)?,
+    let (count, rows) = match page_request.number() {
+        // The page's offset is known: the count on a second connection
+        // while this one reads the page (or both in one round trip).
+        Some(number) => {
+            let page = async {
+                let ids = signal_read::page_ids(&client, list, limit, offset(number, size)).await?;
+                signal_read::signals_by_ids(&client, &ids).await
+            };
+            match spare_connection(&state).await {
+                Some(counter) => {
+                    tokio::try_join!(signal_read::count_signals(&counter, list), page)
+                }
+                None => tokio::try_join!(signal_read::count_signals(&client, list), page),
+            }
+            .map_err(ApiError::unexpected)?
+        }
         // `last` (or an invalid page): the count first.
         None => {
             let count = signal_read::count_signals(&client, list)
@@ -70,20 +79,38 @@ pub async fn list(
             let ids = signal_read::page_ids(&client, list, limit, offset(page.number, size))
                 .await
                 .map_err(ApiError::unexpected)?;
-            (count, ids)
+            let rows = signal_read::signals_by_ids(&client, &ids)
+                .await
+                .map_err(ApiError::unexpected)?;
+            (count, rows)
         }
     };
     let page = page_request.resolve(count.max(0) as u64)?;
-    let rows = signal_read::signals_by_ids(&client, &ids)
-        .await
-        .map_err(ApiError::unexpected)?;
     let documents = Documents {
         base: &base,
         id_display_prefix: &state.config.id_display_prefix,
         show_contact_details: user.has(Permission::SIA_CAN_VIEW_CONTACT_DETAILS),
+        feedback_allows_contact: state.config.feedback_allows_contact,
     };
     let results: Vec<Value> = rows.iter().map(|row| documents.list_item(row)).collect();
     Ok(Json(page.document(&base, &uri, results)).into_response())
+}
+
+/// A second connection of the pool when one is idle or can be opened
+/// without waiting for another request's; `None` otherwise (a pool of
+/// one, or a failure to connect: the caller then uses its own).
+async fn spare_connection(state: &AppState) -> Option<signalen_infra::pg::Client> {
+    let status = state.pool.status();
+    if status.available == 0 && status.size >= status.max_size {
+        return None;
+    }
+    match state.pool.get().await {
+        Ok(client) => Some(client),
+        Err(error) => {
+            tracing::warn!(error.message = %error, "no second database connection for the count");
+            None
+        }
+    }
 }
 
 /// Rows before page `number` of `size` (saturating: a page that far out

@@ -13,15 +13,14 @@
 //! (docs/auth.md), `API_BASE_URL` (optional), `MAINTENANCE_MODE`,
 //! `SIGNAL_ID_DISPLAY_PREFIX` (`SIG-`), `SIGNALS_API_GEO_PAGINATE_BY`
 //! (4000); for PATCH locations `BOUNDING_BOX`, `DEFAULT_SIGNAL_AREA_TYPE`,
-//! `API_DETERMINE_STADSDEEL_ENABLED`; for the outbox's fast path
-//! `SEARCH_INDEX_QUEUE_URL` and `MAIL_QUEUE_URL` (docs/async.md).
+//! `API_DETERMINE_STADSDEEL_ENABLED`. A PATCH writes Postgres only: its
+//! events reach the consumers through the outbox relay (docs/async.md).
 
 use std::sync::Arc;
 
 use private_signals::{AppState, Config, router};
 use signalen_api::auth::Authenticator;
 use signalen_infra::config::{DatabaseConfig, LocationSettings};
-use signalen_infra::outbox_relay::{Publisher, SendLimits};
 use signalen_infra::{pg, telemetry};
 
 #[tokio::main]
@@ -32,15 +31,11 @@ async fn main() -> Result<(), lambda_http::Error> {
     let auth = Authenticator::from_env(pool.clone()).expect("OIDC configuration");
     let config = Config::from_env().expect("private-signals configuration");
     let location = LocationSettings::from_env().expect("location settings");
-    let publisher = Publisher::from_env(SendLimits::FAST_PATH)
-        .await
-        .expect("outbox queue configuration");
     let state = AppState {
         pool,
         auth,
         config: Arc::new(config),
         location: Arc::new(location),
-        publisher: publisher.map(Arc::new),
     };
     signalen_api::run(router(state)).await
 }

@@ -21,9 +21,7 @@ use signalen_api::ApiError;
 use signalen_api::auth::AuthenticatedUser;
 use signalen_api::body::json_body;
 use signalen_api::routing::{connection, path_id};
-use signalen_domain::signal::events::SIGNAL_AGGREGATE;
 use signalen_domain::user::Permission;
-use signalen_infra::outbox_relay::{self, Selection};
 use signalen_infra::pg;
 
 pub use apply::{
@@ -105,15 +103,6 @@ async fn run(
             events = applied.event_count,
             "signal changed"
         );
-        outbox_relay::publish_now(
-            state.publisher.as_deref(),
-            &mut client,
-            Selection::Aggregate {
-                aggregate_type: SIGNAL_AGGREGATE,
-                aggregate_id: &id.to_string(),
-            },
-        )
-        .await;
     }
     crate::detail::detail_document(state, &client, user, id)
         .await

@@ -20,6 +20,9 @@ pub struct Documents<'a> {
     pub id_display_prefix: &'a str,
     /// `sia_can_view_contact_details`: reporters' e-mail and phone unmasked.
     pub show_contact_details: bool,
+    /// `REPORTER_MAIL_CONTACT_FEEDBACK_ALLOWS_CONTACT_ENABLED`: whether a
+    /// feedback form can withdraw `allows_contact`.
+    pub feedback_allows_contact: bool,
 }
 
 fn datetime(at: DateTime<Utc>) -> Value {
@@ -115,10 +118,14 @@ impl Documents<'_> {
             "email": self.contact(reporter.email.as_deref()),
             "phone": self.contact(reporter.phone.as_deref()),
             "sharing_allowed": reporter.sharing_allowed,
-            // No feedback forms exist yet (spec 15, another writer's), so
-            // none can have withdrawn the permission to contact (01 §2.3).
-            "allows_contact": true,
+            "allows_contact": self.allows_contact(reporter),
         })
+    }
+
+    /// `true` unless the newest submitted feedback form of the signal
+    /// refused contact, and always with the flag off (01 §2.3).
+    fn allows_contact(&self, reporter: &ReporterRow) -> bool {
+        !self.feedback_allows_contact || reporter.latest_feedback_allows_contact.unwrap_or(true)
     }
 
     fn priority(priority: &PriorityRow) -> Value {
@@ -425,6 +432,7 @@ mod tests {
                 email: Some("melder@example.com".into()),
                 phone: None,
                 sharing_allowed: true,
+                latest_feedback_allows_contact: None,
             }),
             priority: Some(PriorityRow {
                 priority: "normal".into(),
@@ -449,6 +457,7 @@ mod tests {
             base,
             id_display_prefix: "SIG-",
             show_contact_details,
+            feedback_allows_contact: true,
         }
     }
 
@@ -572,5 +581,37 @@ mod tests {
             "https://api.example.org/signals/v1/private/signals/1200"
         );
         assert!(detail["_links"].get("sia:children").is_none());
+    }
+
+    #[test]
+    fn only_a_refusal_in_the_newest_submitted_feedback_withdraws_contact_and_only_with_the_flag() {
+        let base = BaseUrl::new("https://api.example.org");
+        for (latest, flag, expected) in [
+            (None, true, true),
+            (Some(true), true, true),
+            (Some(false), true, false),
+            (Some(false), false, true),
+            (None, false, true),
+        ] {
+            let mut row = signal();
+            row.reporter
+                .as_mut()
+                .expect("reporter")
+                .latest_feedback_allows_contact = latest;
+            let documents = Documents {
+                feedback_allows_contact: flag,
+                ..documents(&base, true)
+            };
+            assert_eq!(
+                documents.list_item(&row)["reporter"]["allows_contact"],
+                expected,
+                "{latest:?}, flag {flag}"
+            );
+            assert_eq!(
+                documents.detail(&row)["reporter"]["allows_contact"],
+                expected,
+                "{latest:?}, flag {flag}"
+            );
+        }
     }
 }

@@ -19,8 +19,6 @@ use axum::response::Json;
 use axum::routing::{get, post};
 use serde_json::Value;
 use signalen_api::{ApiError, with_common_layers};
-use signalen_domain::signal::events::SIGNAL_AGGREGATE;
-use signalen_infra::outbox_relay::{self, Publisher, Selection};
 use signalen_infra::pg;
 use uuid::Uuid;
 
@@ -33,9 +31,6 @@ use crate::representation::public_signal;
 pub struct AppState {
     pub pool: pg::Pool,
     pub config: Arc<Config>,
-    /// Publishes the `signal.created` event right after the commit (the
-    /// outbox's fast path); `None` leaves it to the scheduled relay.
-    pub publisher: Option<Arc<Publisher>>,
 }
 
 const SIGNALS: &str = "/signals/v1/public/signals";
@@ -79,7 +74,7 @@ async fn create(
     request: Request<Body>,
 ) -> Result<(StatusCode, Json<Value>), Error> {
     let (parts, body) = request.into_parts();
-    let mut client = connection(&state).await?;
+    let client = connection(&state).await?;
     let check = state.config.throttle.map(|rate| ThrottleCheck {
         ident: throttle::address_hash(
             state.config.throttle_key.as_ref(),
@@ -106,15 +101,6 @@ async fn create(
             CreateError::Throttled { retry_after } => Error::Throttled { retry_after },
             CreateError::Database(error) => Error::Api(ApiError::unexpected(error)),
         })?;
-    outbox_relay::publish_now(
-        state.publisher.as_deref(),
-        &mut client,
-        Selection::Aggregate {
-            aggregate_type: SIGNAL_AGGREGATE,
-            aggregate_id: &created.ids.signal_id.to_string(),
-        },
-    )
-    .await;
     let signal = pg::PublicSignal {
         id: created.ids.signal_id,
         uuid: created.signal.uuid,
@@ -166,7 +152,6 @@ mod tests {
         AppState {
             pool: pg::unreachable_pool(),
             config: Arc::new(Config::default()),
-            publisher: None,
         }
     }
 

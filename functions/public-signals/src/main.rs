@@ -14,15 +14,13 @@
 //! (`district`; empty turns it off), `API_DETERMINE_STADSDEEL_ENABLED`
 //! (true), `API_TRANSFORM_SOURCE_BASED_ON_REPORTER` (true) with
 //! `…_DOMAIN_EXTENSIONS` (`@amsterdam.nl`), `…_EXCEPTIONS` and `…_SOURCE`
-//! (`Interne melding`); `SEARCH_INDEX_QUEUE_URL`, `MAIL_QUEUE_URL` (the
-//! outbox's fast path publishes the new signal's event to them after the
-//! commit; without them the scheduled relay does).
+//! (`Interne melding`). Writes Postgres only: the `signal.created` event
+//! reaches the consumers through the outbox relay (docs/async.md).
 
 use std::sync::Arc;
 
 use public_signals::{AppState, Config, router};
 use signalen_infra::config::DatabaseConfig;
-use signalen_infra::outbox_relay::{Publisher, SendLimits};
 use signalen_infra::{pg, telemetry};
 
 #[tokio::main]
@@ -30,13 +28,9 @@ async fn main() -> Result<(), lambda_http::Error> {
     telemetry::init();
     let database = DatabaseConfig::from_env().expect("database configuration");
     let config = Config::from_env().expect("public-signals configuration");
-    let publisher = Publisher::from_env(SendLimits::FAST_PATH)
-        .await
-        .expect("outbox queue configuration");
     let state = AppState {
         pool: pg::pool(&database).expect("database pool"),
         config: Arc::new(config),
-        publisher: publisher.map(Arc::new),
     };
     signalen_api::run(router(state)).await
 }

@@ -44,24 +44,6 @@ pub struct AppState {
     /// The attachments bucket (`ATTACHMENTS_BUCKET`).
     pub store: ObjectStore,
     pub config: Arc<Config>,
-    /// Publishes the events of a change right after its commit (the
-    /// outbox's fast path); `None` leaves them to the scheduled relay.
-    pub publisher: Option<Arc<signalen_infra::outbox_relay::Publisher>>,
-}
-
-impl AppState {
-    /// Hands the signal's pending outbox events to the fast path (never fails).
-    pub(crate) async fn publish(&self, client: &mut pg::Client, signal_id: i32) {
-        signalen_infra::outbox_relay::publish_now(
-            self.publisher.as_deref(),
-            client,
-            signalen_infra::outbox_relay::Selection::Aggregate {
-                aggregate_type: signalen_domain::signal::events::SIGNAL_AGGREGATE,
-                aggregate_id: &signal_id.to_string(),
-            },
-        )
-        .await;
-    }
 }
 
 impl FromRef<AppState> for Authenticator {
@@ -125,12 +107,11 @@ fn checked_file(
 
 #[cfg(test)]
 mod tests {
-    use axum::body::{Body, to_bytes};
+    use axum::body::Body;
     use axum::http::{Method, Request, StatusCode};
     use dev_token::SigningKey;
-    use signalen_api::auth::{AuthConfig, JwksSource};
+    use signalen_api::test_util::{authenticator_for, send};
     use signalen_infra::config::S3Config;
-    use tower::ServiceExt;
 
     use super::*;
     use crate::form::{multipart_body, read_form};
@@ -141,17 +122,7 @@ mod tests {
     /// here must be answered before either is reached, or with a 503.
     fn unreachable_state() -> AppState {
         let pool = pg::unreachable_pool();
-        let key = SigningKey::generate().expect("key");
-        let auth = Authenticator::new(
-            &AuthConfig {
-                issuer: "https://login.example.org".into(),
-                verify_audience: true,
-                trusted_audiences: vec!["signals".into()],
-                jwks: JwksSource::Inline(key.jwks()),
-            },
-            pool.clone(),
-        )
-        .expect("authenticator");
+        let auth = authenticator_for(&SigningKey::generate().expect("key"), pool.clone());
         // No lookup of region or credentials: nothing here reaches S3.
         let sdk = aws_config::SdkConfig::builder()
             .region(aws_config::Region::new("eu-west-1"))
@@ -166,21 +137,11 @@ mod tests {
                 max_upload_size: 1024,
                 ..Config::default()
             }),
-            publisher: None,
         }
     }
 
     fn app() -> Router {
         router(unreachable_state())
-    }
-
-    async fn send(app: &Router, request: Request<Body>) -> (StatusCode, String) {
-        let response = app.clone().oneshot(request).await.expect("response");
-        let status = response.status();
-        let body = to_bytes(response.into_body(), 64 * 1024)
-            .await
-            .expect("body");
-        (status, String::from_utf8_lossy(&body).into_owned())
     }
 
     fn event() -> Request<Body> {
@@ -212,7 +173,7 @@ mod tests {
     #[tokio::test]
     async fn the_api_gateway_upload_reaches_the_route_and_an_unreachable_database_is_a_503() {
         let app = app();
-        let (status, body) = send(&app, event()).await;
+        let (status, _, body) = send(app.clone(), event()).await;
 
         assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(
@@ -234,7 +195,8 @@ mod tests {
     async fn bodies_that_are_no_upload_are_refused_before_the_database() {
         let app = app();
         let path = format!("/signals/v1/public/signals/{UUID}/attachments");
-        let (status, body) = send(&app, post(&path, "text/plain", b"foto".to_vec())).await;
+        let (status, _, body) =
+            send(app.clone(), post(&path, "text/plain", b"foto".to_vec())).await;
         assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
         assert_eq!(
             body,
@@ -251,11 +213,15 @@ mod tests {
             )],
         );
         let content_type = format!("multipart/form-data; boundary={boundary}");
-        let (status, body) = send(&app, post(&path, &content_type, large)).await;
+        let (status, _, body) = send(app.clone(), post(&path, &content_type, large)).await;
         assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
         assert!(body.contains("larger than the allowed"), "{body}");
 
-        let (status, body) = send(&app, post(&path, "multipart/form-data", b"--x".to_vec())).await;
+        let (status, _, body) = send(
+            app.clone(),
+            post(&path, "multipart/form-data", b"--x".to_vec()),
+        )
+        .await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
         assert!(
             body.starts_with(r#"{"detail":"Multipart form parse error - "#),
@@ -272,15 +238,15 @@ mod tests {
                 .uri(format!("/signals/v1/public/signals/{UUID}/attachments/"))
                 .body(Body::empty())
                 .expect("request");
-            let (status, body) = send(&app, request).await;
+            let (status, _, body) = send(app.clone(), request).await;
             assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED, "{method}");
             assert_eq!(
                 body,
                 format!(r#"{{"detail":"Methode \"{method}\" niet toegestaan."}}"#)
             );
         }
-        let (status, body) = send(
-            &app,
+        let (status, _, body) = send(
+            app.clone(),
             post(
                 "/signals/v1/public/signals/not-a-uuid/attachments",
                 "multipart/form-data; boundary=x",
@@ -314,7 +280,7 @@ mod tests {
                 .uri(path)
                 .body(Body::empty())
                 .expect("request");
-            let (status, body) = send(&app, request).await;
+            let (status, _, body) = send(app.clone(), request).await;
             assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {path}");
             assert_eq!(
                 body, r#"{"detail":"Authenticatiegegevens zijn niet opgegeven."}"#,

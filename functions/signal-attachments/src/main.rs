@@ -20,7 +20,6 @@ use std::sync::Arc;
 use signal_attachments::{AppState, Config, router};
 use signalen_api::auth::Authenticator;
 use signalen_infra::config::{DatabaseConfig, S3Config, required};
-use signalen_infra::outbox_relay::{Publisher, SendLimits};
 use signalen_infra::s3::ObjectStore;
 use signalen_infra::{aws, pg, telemetry};
 
@@ -34,15 +33,11 @@ async fn main() -> Result<(), lambda_http::Error> {
     let pool = pg::pool(&database).expect("database pool");
     let auth = Authenticator::from_env(pool.clone()).expect("OIDC configuration");
     let store = ObjectStore::new(&aws::load().await, s3, bucket);
-    let publisher = Publisher::from_env(SendLimits::FAST_PATH)
-        .await
-        .expect("outbox queue configuration");
     let state = AppState {
         pool,
         auth,
         store,
         config: Arc::new(config),
-        publisher: publisher.map(Arc::new),
     };
     signalen_api::run(router(state)).await
 }

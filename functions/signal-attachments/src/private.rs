@@ -179,7 +179,6 @@ async fn create(
         uploader: Uploader::Employee(&user.email),
     };
     let record = storage::add(&state.store, &state.pool, &mut client, &upload).await?;
-    state.publish(&mut client, record.signal_id).await;
     let location = storage::location(&state.store, &record, state.config.url_expiry).await?;
     Ok((
         StatusCode::CREATED,
@@ -234,7 +233,6 @@ async fn delete(
     let attachment_id = path_id(&attachment, NO_ATTACHMENT)?;
     let mut client = connection(&state.pool).await?;
     storage::remove(&state.store, &mut client, &user, signal_id, attachment_id).await?;
-    state.publish(&mut client, signal_id).await;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

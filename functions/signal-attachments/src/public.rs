@@ -50,7 +50,6 @@ pub async fn upload(
         uploader: Uploader::Citizen,
     };
     let record = storage::add(&state.store, &state.pool, &mut client, &upload).await?;
-    state.publish(&mut client, record.signal_id).await;
     let location = storage::location(&state.store, &record, state.config.url_expiry).await?;
     Ok((
         StatusCode::CREATED,

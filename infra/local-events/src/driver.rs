@@ -481,45 +481,84 @@ pub fn schedule_event(spec: &ScheduleSpec, region: &str) -> Value {
 }
 
 /// Fires `spec` for ever: a rate at once and then every period, a cron at
-/// its matching minutes. A firing that finds the previous invocation still
-/// running waits for it (one at a time, as the watch server runs them).
+/// its matching minutes. Each invocation runs in a task of its own, so one
+/// that outlasts the period (the outbox relay follows the outbox ~65 s of
+/// every minute) never moves the schedule's times, and no queue's polling
+/// waits for it (those are tasks of their own too). The watch server runs
+/// one instance per function: a firing that comes while the schedule's
+/// previous invocation still runs starts the moment it ends — back to back,
+/// with no gap, where Lambda would overlap them — and firings missed
+/// meanwhile collapse into that one instead of piling up. It waits at most
+/// the function's `Timeout` from the previous invocation's start (Lambda
+/// would have ended it by then; the watch server loses an invocation whose
+/// instance it restarts after a rebuild).
 pub async fn run_schedule(spec: ScheduleSpec, invoker: Invoker, region: String) {
     let mut next = match spec.schedule {
         crate::schedule::Schedule::Rate(_) => Some(Utc::now()),
         crate::schedule::Schedule::Cron(_) => spec.schedule.next_after(Utc::now()),
     };
+    let limit = Duration::from_secs(u64::from(spec.timeout.max(1)));
+    let mut running: Option<(tokio::task::JoinHandle<()>, tokio::time::Instant)> = None;
     while let Some(at) = next {
         let wait = (at - Utc::now()).to_std().unwrap_or_default();
         tokio::time::sleep(wait).await;
-        if invoker.reachable().await {
-            let timeout =
-                Duration::from_secs(u64::from(spec.timeout) * 2).max(Duration::from_secs(600));
-            match invoker
-                .invoke(&spec.function, &schedule_event(&spec, &region), timeout)
-                .await
-            {
-                Ok(Invocation::Response(answer)) => tracing::info!(
+        if let Some((previous, started)) = running.take() {
+            if !previous.is_finished() {
+                tracing::debug!(
                     function = %spec.function,
                     schedule = %spec.expression,
-                    answer = %answer,
-                    "schedule fired"
-                ),
-                Ok(other) => tracing::warn!(
-                    function = %spec.function,
-                    schedule = %spec.expression,
-                    outcome = ?other,
-                    "scheduled invocation failed"
-                ),
-                Err(error) => tracing::warn!(
-                    function = %spec.function,
-                    error.message = %error,
-                    "scheduled invocation failed"
-                ),
+                    "the previous invocation still runs: this firing starts when it ends"
+                );
             }
-        } else {
-            tracing::warn!(function = %spec.function, "invoke endpoint not reachable; schedule skipped");
+            if tokio::time::timeout_at(started + limit, previous)
+                .await
+                .is_err()
+            {
+                tracing::warn!(
+                    function = %spec.function,
+                    schedule = %spec.expression,
+                    timeout_s = limit.as_secs(),
+                    "the previous invocation did not answer within the function's Timeout \
+                     (the watch server restarts a rebuilt function): firing anyway"
+                );
+            }
         }
+        running = Some((
+            tokio::spawn(fire(spec.clone(), invoker.clone(), region.clone())),
+            tokio::time::Instant::now(),
+        ));
         next = spec.schedule.next_after(at.max(Utc::now()));
+    }
+}
+
+/// One invocation of a schedule's function, its outcome logged.
+async fn fire(spec: ScheduleSpec, invoker: Invoker, region: String) {
+    if !invoker.reachable().await {
+        tracing::warn!(function = %spec.function, "invoke endpoint not reachable; schedule skipped");
+        return;
+    }
+    let timeout = Duration::from_secs(u64::from(spec.timeout) * 2).max(Duration::from_secs(600));
+    match invoker
+        .invoke(&spec.function, &schedule_event(&spec, &region), timeout)
+        .await
+    {
+        Ok(Invocation::Response(answer)) => tracing::info!(
+            function = %spec.function,
+            schedule = %spec.expression,
+            answer = %answer,
+            "schedule fired"
+        ),
+        Ok(other) => tracing::warn!(
+            function = %spec.function,
+            schedule = %spec.expression,
+            outcome = ?other,
+            "scheduled invocation failed"
+        ),
+        Err(error) => tracing::warn!(
+            function = %spec.function,
+            error.message = %error,
+            "scheduled invocation failed"
+        ),
     }
 }
 

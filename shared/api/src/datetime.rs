@@ -2,17 +2,21 @@
 //! its offset, microseconds only when they are not zero — what Django REST
 //! Framework writes for an aware datetime under `TIME_ZONE = Europe/Amsterdam`.
 
-use chrono::{DateTime, Timelike, Utc};
+use chrono::{DateTime, SecondsFormat, Timelike, Utc};
 use chrono_tz::Europe::Amsterdam;
 
 /// `2024-03-01T10:15:30.123456+01:00`, `2024-07-01T08:00:00+02:00`.
 pub fn format_datetime(at: DateTime<Utc>) -> String {
     let local = at.with_timezone(&Amsterdam);
-    if local.nanosecond() / 1_000 == 0 {
-        local.format("%Y-%m-%dT%H:%M:%S%:z").to_string()
+    // RFC 3339 with the offset as `+01:00` (not `Z`): the same text as the
+    // strftime pattern `%Y-%m-%dT%H:%M:%S[%.6f]%:z`, without parsing a
+    // pattern for every timestamp of a page.
+    let precision = if local.nanosecond() / 1_000 == 0 {
+        SecondsFormat::Secs
     } else {
-        local.format("%Y-%m-%dT%H:%M:%S%.6f%:z").to_string()
-    }
+        SecondsFormat::Micros
+    };
+    local.to_rfc3339_opts(precision, false)
 }
 
 #[cfg(test)]

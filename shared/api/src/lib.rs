@@ -14,6 +14,8 @@ pub mod links;
 pub mod pagination;
 pub mod routing;
 pub mod signal_fields;
+#[cfg(feature = "test-util")]
+pub mod test_util;
 pub mod validation;
 
 pub use error::ApiError;

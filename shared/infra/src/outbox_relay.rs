@@ -2,24 +2,34 @@
 //! writers committed to `outbox` to the SQS queue of every consumer that
 //! subscribes to their type, then marks them published.
 //!
-//! # Two paths, one algorithm
+//! # The relay alone, following the outbox
 //!
-//! * **Fast path** — a writer calls [`publish_now`] right after its commit
-//!   with what it wrote ([`Selection::Events`] or [`Selection::Aggregate`]).
-//!   Best effort: it never fails the request; whatever it could not publish
-//!   stays pending.
-//! * **Slow path** — the scheduled `outbox-relay` function calls
-//!   [`Publisher::drain`]: batches of the oldest pending rows until none is
-//!   left, the time budget is used, or SQS refuses a whole batch.
+//! Writers only commit their change and its outbox rows: the request path
+//! writes Postgres and nothing else. The scheduled `outbox-relay` function
+//! publishes:
+//!
+//! * [`Publisher::drain`] — batches of the oldest pending rows until none
+//!   is left, the time budget is used, or SQS refuses a whole batch (one
+//!   pass: `outbox-relay --once`, `OUTBOX_RELAY_FOLLOW_SECONDS=0`);
+//! * [`Publisher::follow`] — the same, and then it keeps polling for new
+//!   pending rows every [`FollowOptions::poll`] while idle, publishing what
+//!   it finds at once, until the follow period ends. Invocations overlap a
+//!   little (the schedule fires every minute, each follows ~65 s), so one
+//!   is always polling: publication latency is the poll interval plus SQS.
+//!   While SQS refuses whole batches it waits [`FollowOptions::backoff`]
+//!   between tries and logs the outage once.
 //!
 //! Both claim rows with `FOR UPDATE SKIP LOCKED` in a transaction that stays
 //! open while the messages are sent and commits `published_at` with them, so
-//! concurrent relays and fast paths never publish the same row twice: a row
-//! one of them holds is skipped by the others, and a row committed as
-//! published no longer matches (Postgres re-checks `published_at IS NULL`
-//! on the row's latest version when it locks it). Rows are claimed by id
-//! order but no id high-water mark is kept (ids are allocated at insert,
-//! not at commit).
+//! concurrent relays never publish the same row twice: a row one of them
+//! holds is skipped by the others, and a row committed as published no
+//! longer matches (Postgres re-checks `published_at IS NULL` on the row's
+//! latest version when it locks it). Rows are claimed by id order but no id
+//! high-water mark is kept (ids are allocated at insert, not at commit). A
+//! row that failed in a run is not tried again in that run; the next run
+//! retries it. A relay killed or frozen mid-batch loses nothing: its
+//! transaction never commits, the rows stay pending and their locks go with
+//! the connection.
 //!
 //! # Routing
 //!
@@ -38,26 +48,6 @@
 //!
 //! Add a [`Subscription`] (and its queue, DLQ and variable in template.yaml:
 //! docs/async.md). Writers need no change.
-//!
-//! # Calling the fast path from a writer
-//!
-//! ```ignore
-//! // state: Option<Arc<Publisher>> built once in main with
-//! //   Publisher::from_env(SendLimits::FAST_PATH).await?
-//! // (None when no queue variable is set: unit tests, a bare local run).
-//! let mut client = state.pool.get().await?;
-//! let tx = client.transaction().await?;
-//! // … the change and its outbox rows (INSERT INTO outbox … RETURNING event_id) …
-//! tx.commit().await?;
-//! outbox_relay::publish_now(state.publisher.as_deref(), &mut client, Selection::Events(&event_ids)).await;
-//! // or, without RETURNING: everything pending of the signal
-//! outbox_relay::publish_now(
-//!     state.publisher.as_deref(),
-//!     &mut client,
-//!     Selection::Aggregate { aggregate_type: "signal", aggregate_id: &signal_id.to_string() },
-//! )
-//! .await;
-//! ```
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -170,11 +160,6 @@ pub struct SendLimits {
 }
 
 impl SendLimits {
-    /// For a request that waits for the publish: one attempt, two seconds.
-    pub const FAST_PATH: Self = Self {
-        operation_timeout: Duration::from_secs(2),
-        max_attempts: 1,
-    };
     /// For the scheduled relay.
     pub const RELAY: Self = Self {
         operation_timeout: Duration::from_secs(10),
@@ -190,21 +175,6 @@ pub enum Error {
     Pool(#[from] deadpool_postgres::PoolError),
     #[error("database error")]
     Db(#[from] tokio_postgres::Error),
-}
-
-/// Which outbox rows to publish.
-#[derive(Debug, Clone, Copy)]
-pub enum Selection<'a> {
-    /// Up to `limit` of the oldest pending rows, except those in `exclude`
-    /// (rows that already failed in this run).
-    Pending { limit: i64, exclude: &'a [i64] },
-    /// The pending rows with these event ids.
-    Events(&'a [Uuid]),
-    /// The pending rows of one aggregate (at most 100, oldest first).
-    Aggregate {
-        aggregate_type: &'a str,
-        aggregate_id: &'a str,
-    },
 }
 
 /// An event that stayed pending.
@@ -227,7 +197,7 @@ pub struct BatchReport {
     pub failed: Vec<FailedEvent>,
 }
 
-/// Why [`Publisher::drain`] stopped.
+/// Why [`Publisher::drain`] or [`Publisher::follow`] stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StopReason {
@@ -237,9 +207,11 @@ pub enum StopReason {
     Budget,
     /// A whole batch failed: SQS is down or refuses; the next run retries.
     SqsFailing,
+    /// The follow period ended.
+    FollowEnded,
 }
 
-/// The outcome of a run of the slow path.
+/// The outcome of a run: totals over all its batches.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DrainReport {
     pub batches: usize,
@@ -251,9 +223,43 @@ pub struct DrainReport {
     /// Rows still pending at the end (failed ones, those other relays
     /// hold, those committed meanwhile).
     pub pending: i64,
+    /// Polls that found nothing to claim (follow mode; 0 for a drain).
+    pub idle_polls: usize,
+    /// Batches SQS refused entirely (a drain stops at the first).
+    pub refused_batches: usize,
+    /// How long the run took.
+    pub elapsed_ms: u64,
 }
 
-/// Options of a run of the slow path.
+impl DrainReport {
+    fn new(stopped: StopReason) -> Self {
+        Self {
+            batches: 0,
+            claimed: 0,
+            published: 0,
+            messages: 0,
+            failed: 0,
+            stopped,
+            pending: 0,
+            idle_polls: 0,
+            refused_batches: 0,
+            elapsed_ms: 0,
+        }
+    }
+
+    fn add(&mut self, batch: &BatchReport) {
+        self.batches += 1;
+        self.claimed += batch.claimed;
+        self.published += batch.published;
+        self.messages += batch.messages;
+        self.failed += batch.failed.len();
+        if batch.claimed > 0 && batch.published == 0 {
+            self.refused_batches += 1;
+        }
+    }
+}
+
+/// Options of a drain (one pass over what is pending).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DrainOptions {
     /// Rows per claim (each becomes ⌈n/10⌉ `SendMessageBatch` calls per queue).
@@ -267,6 +273,33 @@ impl Default for DrainOptions {
         Self {
             batch_size: 100,
             budget: Duration::from_secs(45),
+        }
+    }
+}
+
+/// Options of [`Publisher::follow`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FollowOptions {
+    /// Rows per claim.
+    pub batch_size: i64,
+    /// The pause after a poll that found nothing to claim.
+    pub poll: Duration,
+    /// The pause after a batch SQS refused entirely (SQS down): keeps an
+    /// outage from turning the poll loop into a stream of failing calls.
+    pub backoff: Duration,
+}
+
+impl FollowOptions {
+    /// How many poll intervals the relay waits after SQS refused a batch.
+    pub const BACKOFF_POLLS: u32 = 20;
+
+    /// `poll` and a backoff of [`Self::BACKOFF_POLLS`] polls, at least a
+    /// second.
+    pub fn new(batch_size: i64, poll: Duration) -> Self {
+        Self {
+            batch_size,
+            poll,
+            backoff: (poll * Self::BACKOFF_POLLS).max(Duration::from_secs(1)),
         }
     }
 }
@@ -332,17 +365,19 @@ impl Publisher {
             .map(|t| (t.consumer.as_str(), t.queue.url()))
     }
 
-    /// Claims the selected pending rows, sends each to every queue that
-    /// subscribes to its type and records the outcome per row, in one
-    /// transaction.
+    /// Claims up to `limit` of the oldest pending rows except those in
+    /// `exclude` (rows that already failed in this run), sends each to
+    /// every queue that subscribes to its type and records the outcome per
+    /// row, in one transaction.
     #[tracing::instrument(skip_all)]
     pub async fn publish(
         &self,
         client: &mut pg::Client,
-        selection: Selection<'_>,
+        limit: i64,
+        exclude: &[i64],
     ) -> Result<BatchReport, Error> {
         let tx = client.transaction().await?;
-        let rows = claim(&tx, selection).await?;
+        let rows = claim(&tx, limit.max(1), exclude).await?;
         if rows.is_empty() {
             tx.commit().await?;
             return Ok(BatchReport::default());
@@ -362,13 +397,23 @@ impl Publisher {
         }
         mark(&tx, &published, &failed).await?;
         tx.commit().await?;
-        for failure in &failed {
+        if published.is_empty() {
+            // SQS refused the whole batch: one line, not one per row (the
+            // caller says what happens next).
             tracing::warn!(
-                outbox_id = failure.id,
-                event_id = %failure.event_id,
-                error.message = %failure.error,
-                "outbox event not published; it stays pending"
+                failed = failed.len(),
+                error.message = failed.first().map_or("", |f| f.error.as_str()),
+                "no outbox event of the batch was published; they stay pending"
             );
+        } else {
+            for failure in &failed {
+                tracing::warn!(
+                    outbox_id = failure.id,
+                    event_id = %failure.event_id,
+                    error.message = %failure.error,
+                    "outbox event not published; it stays pending"
+                );
+            }
         }
         Ok(BatchReport {
             claimed: rows.len(),
@@ -378,7 +423,7 @@ impl Publisher {
         })
     }
 
-    /// The slow path: batches of the oldest pending rows until none is left
+    /// One pass: batches of the oldest pending rows until none is left
     /// (rows that failed in this run are not tried again in it), the budget
     /// is used, or a whole batch failed. `progress` sees every batch.
     pub async fn drain(
@@ -389,38 +434,20 @@ impl Publisher {
     ) -> Result<DrainReport, Error> {
         let started = Instant::now();
         let mut failed_ids: Vec<i64> = Vec::new();
-        let mut report = DrainReport {
-            batches: 0,
-            claimed: 0,
-            published: 0,
-            messages: 0,
-            failed: 0,
-            stopped: StopReason::Drained,
-            pending: 0,
-        };
+        let mut report = DrainReport::new(StopReason::Drained);
         loop {
             if started.elapsed() >= options.budget {
                 report.stopped = StopReason::Budget;
                 break;
             }
             let batch = self
-                .publish(
-                    client,
-                    Selection::Pending {
-                        limit: options.batch_size.max(1),
-                        exclude: &failed_ids,
-                    },
-                )
+                .publish(client, options.batch_size, &failed_ids)
                 .await?;
             if batch.claimed == 0 {
                 break;
             }
             progress(&batch);
-            report.batches += 1;
-            report.claimed += batch.claimed;
-            report.published += batch.published;
-            report.messages += batch.messages;
-            report.failed += batch.failed.len();
+            report.add(&batch);
             failed_ids.extend(batch.failed.iter().map(|f| f.id));
             if batch.published == 0 {
                 report.stopped = StopReason::SqsFailing;
@@ -428,6 +455,77 @@ impl Publisher {
             }
         }
         report.pending = pending_count(&*client).await?;
+        report.elapsed_ms = millis(started.elapsed());
+        Ok(report)
+    }
+
+    /// Follow mode: publishes what is pending, then keeps polling for new
+    /// rows — a cheap check every `options.poll` while idle, a claim as soon
+    /// as there is something — until `until`. Rows that failed in this run
+    /// are not tried again in it (the next run retries them); after a batch
+    /// SQS refused entirely it waits `options.backoff` before the next try,
+    /// and logs the outage when it starts and when it ends, not per poll.
+    /// Uses the one connection `client` throughout. `progress` sees every
+    /// batch; the report holds the totals of the whole period.
+    pub async fn follow(
+        &self,
+        client: &mut pg::Client,
+        options: FollowOptions,
+        until: Instant,
+        mut progress: impl FnMut(&BatchReport),
+    ) -> Result<DrainReport, Error> {
+        let started = Instant::now();
+        let mut failed_ids: Vec<i64> = Vec::new();
+        let mut report = DrainReport::new(StopReason::FollowEnded);
+        let mut refusing = false;
+        loop {
+            let now = Instant::now();
+            if now >= until {
+                break;
+            }
+            let pause = if !has_pending(&*client, &failed_ids).await? {
+                report.idle_polls += 1;
+                options.poll
+            } else {
+                let batch = self
+                    .publish(client, options.batch_size, &failed_ids)
+                    .await?;
+                if batch.claimed == 0 {
+                    // What is pending is held by another relay.
+                    report.idle_polls += 1;
+                    options.poll
+                } else {
+                    progress(&batch);
+                    report.add(&batch);
+                    failed_ids.extend(batch.failed.iter().map(|f| f.id));
+                    if batch.published == 0 {
+                        if !refusing {
+                            tracing::error!(
+                                failed = batch.failed.len(),
+                                retry_every_ms = millis(options.backoff),
+                                "SQS refuses the relay's messages: the events stay pending for \
+                                 the next invocation; new ones are tried after each pause"
+                            );
+                            refusing = true;
+                        }
+                        options.backoff
+                    } else {
+                        if refusing {
+                            tracing::info!("SQS takes the relay's messages again");
+                            refusing = false;
+                        }
+                        // More may be pending: claim again at once.
+                        Duration::ZERO
+                    }
+                }
+            };
+            let left = until.saturating_duration_since(Instant::now());
+            if !pause.is_zero() {
+                tokio::time::sleep(pause.min(left)).await;
+            }
+        }
+        report.pending = pending_count(&*client).await?;
+        report.elapsed_ms = millis(started.elapsed());
         Ok(report)
     }
 
@@ -539,49 +637,17 @@ const COLUMNS: &str =
 
 async fn claim(
     client: &impl pg::GenericClient,
-    selection: Selection<'_>,
+    limit: i64,
+    exclude: &[i64],
 ) -> Result<Vec<Claimed>, tokio_postgres::Error> {
-    let rows = match selection {
-        Selection::Pending { limit, exclude } => {
-            let sql = format!(
-                "SELECT {COLUMNS} FROM outbox
-                 WHERE published_at IS NULL AND NOT (id = ANY($2::bigint[]))
-                 ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED"
-            );
-            client
-                .query(&client.prepare_cached(&sql).await?, &[&limit, &exclude])
-                .await?
-        }
-        Selection::Events(event_ids) => {
-            if event_ids.is_empty() {
-                return Ok(Vec::new());
-            }
-            let sql = format!(
-                "SELECT {COLUMNS} FROM outbox
-                 WHERE published_at IS NULL AND event_id = ANY($1::uuid[])
-                 ORDER BY id FOR UPDATE SKIP LOCKED"
-            );
-            client
-                .query(&client.prepare_cached(&sql).await?, &[&event_ids])
-                .await?
-        }
-        Selection::Aggregate {
-            aggregate_type,
-            aggregate_id,
-        } => {
-            let sql = format!(
-                "SELECT {COLUMNS} FROM outbox
-                 WHERE published_at IS NULL AND aggregate_type = $1 AND aggregate_id = $2
-                 ORDER BY id LIMIT 100 FOR UPDATE SKIP LOCKED"
-            );
-            client
-                .query(
-                    &client.prepare_cached(&sql).await?,
-                    &[&aggregate_type, &aggregate_id],
-                )
-                .await?
-        }
-    };
+    let sql = format!(
+        "SELECT {COLUMNS} FROM outbox
+         WHERE published_at IS NULL AND NOT (id = ANY($2::bigint[]))
+         ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED"
+    );
+    let rows = client
+        .query(&client.prepare_cached(&sql).await?, &[&limit, &exclude])
+        .await?;
     rows.iter()
         .map(|row| {
             let envelope = Envelope {
@@ -653,36 +719,29 @@ pub async fn pending_count(client: &impl pg::GenericClient) -> Result<i64, tokio
         .try_get("pending")
 }
 
-/// The fast path: publishes what `selection` names right after the
-/// writer's commit. Never fails and never panics — a failure is logged and
-/// leaves the rows for the scheduled relay. With no publisher (no queue
-/// variables: unit tests, a bare local run) it only logs at debug level.
-pub async fn publish_now(
-    publisher: Option<&Publisher>,
-    client: &mut pg::Client,
-    selection: Selection<'_>,
-) {
-    let Some(publisher) = publisher else {
-        tracing::debug!("no consumer queues configured: the outbox relay will publish");
-        return;
-    };
-    match publisher.publish(client, selection).await {
-        Ok(report) if report.failed.is_empty() => tracing::debug!(
-            published = report.published,
-            messages = report.messages,
-            "outbox events published"
-        ),
-        Ok(report) => tracing::warn!(
-            published = report.published,
-            failed = report.failed.len(),
-            "some outbox events stay pending for the relay"
-        ),
-        Err(error) => tracing::warn!(
-            error.message = %error,
-            error.cause_chain = ?error,
-            "publishing after the commit failed: the outbox relay will publish"
-        ),
-    }
+/// Whether any row other than `exclude` is pending: the idle poll of
+/// [`Publisher::follow`], one index lookup (`outbox_unpublished_idx`), no
+/// transaction and no lock. Rows another relay holds count.
+async fn has_pending(
+    client: &impl pg::GenericClient,
+    exclude: &[i64],
+) -> Result<bool, tokio_postgres::Error> {
+    client
+        .query_one(
+            &client
+                .prepare_cached(
+                    "SELECT EXISTS (SELECT 1 FROM outbox
+                     WHERE published_at IS NULL AND NOT (id = ANY($1::bigint[]))) AS pending",
+                )
+                .await?,
+            &[&exclude],
+        )
+        .await?
+        .try_get("pending")
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
 #[cfg(test)]
@@ -741,6 +800,50 @@ mod tests {
         assert_eq!(small_runs, vec![10, 10, 3]);
         assert_eq!(large_runs, vec![2, 2, 1]);
         assert!(chunks(&[]).is_empty());
+    }
+
+    #[test]
+    fn the_backoff_after_a_refused_batch_is_twenty_polls_and_at_least_a_second() {
+        let default = FollowOptions::new(100, Duration::from_millis(250));
+        let fast = FollowOptions::new(100, Duration::from_millis(10));
+
+        assert_eq!(default.backoff, Duration::from_secs(5));
+        assert_eq!(fast.backoff, Duration::from_secs(1));
+        assert_eq!(default.poll, Duration::from_millis(250));
+    }
+
+    #[test]
+    fn a_wholly_refused_batch_counts_as_refused_and_a_partial_one_does_not() {
+        let failed = |id| FailedEvent {
+            id,
+            event_id: Uuid::nil(),
+            error: "mailer: down".into(),
+        };
+        let mut report = DrainReport::new(StopReason::FollowEnded);
+
+        report.add(&BatchReport {
+            claimed: 2,
+            published: 0,
+            messages: 0,
+            failed: vec![failed(1), failed(2)],
+        });
+        report.add(&BatchReport {
+            claimed: 3,
+            published: 2,
+            messages: 3,
+            failed: vec![failed(3)],
+        });
+
+        assert_eq!(
+            (
+                report.batches,
+                report.claimed,
+                report.published,
+                report.failed
+            ),
+            (2, 5, 2, 3)
+        );
+        assert_eq!((report.messages, report.refused_batches), (3, 1));
     }
 
     #[test]

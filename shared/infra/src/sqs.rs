@@ -439,8 +439,8 @@ fn string_attribute(value: &str) -> Result<MessageAttributeValue, Error> {
 
 /// An SQS client that gives up after `operation_timeout` per call
 /// (retries included) and makes at most `max_attempts` attempts, for callers
-/// that must not hang on an unreachable SQS (the relay's fast path answers
-/// an HTTP request).
+/// that must not hang on an unreachable SQS (the outbox relay, whose
+/// batch holds its rows' locks while it sends).
 pub fn client_with_limits(
     sdk_config: &aws_config::SdkConfig,
     operation_timeout: Duration,

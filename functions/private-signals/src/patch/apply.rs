@@ -79,7 +79,7 @@ impl From<pg::Error> for ApplyError {
     }
 }
 
-/// What was applied: the events written, for the fast-path publish.
+/// What was applied: the number of events written (logged).
 #[derive(Debug, Default)]
 pub struct Applied {
     pub event_count: usize,

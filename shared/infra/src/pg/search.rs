@@ -251,6 +251,9 @@ pub struct ListReporter {
     pub email: Option<String>,
     pub phone: Option<String>,
     pub sharing_allowed: bool,
+    /// `allows_contact` of the signal's newest submitted feedback (spec 15),
+    /// `None` without one; `reporter.allows_contact` derives from it (01 §2.3).
+    pub latest_feedback_allows_contact: Option<bool>,
 }
 
 /// The list items of the signals among `ids`, in no particular order.
@@ -290,6 +293,10 @@ pub async fn signal_list_rows(
                             ca.created_by AS category_created_by, ca.text AS category_text,
                             ca.deadline, ca.deadline_factor_3,
                             r.id AS reporter_id, r.email, r.phone, r.sharing_allowed,
+                            (SELECT f.allows_contact FROM feedback_feedback f
+                             WHERE f._signal_id = s.id AND f.submitted_at IS NOT NULL
+                             ORDER BY f.submitted_at DESC, f.created_at DESC LIMIT 1)
+                              AS latest_feedback_allows_contact,
                             p.priority, p.created_by AS priority_created_by,
                             t.name AS type_code, t.created_at AS type_created_at,
                             t.created_by AS type_created_by,
@@ -401,6 +408,7 @@ fn signal_list_row(row: &tokio_postgres::Row) -> Result<SignalListRow, Error> {
             email: row.try_get("email")?,
             phone: row.try_get("phone")?,
             sharing_allowed: row.try_get("sharing_allowed")?,
+            latest_feedback_allows_contact: row.try_get("latest_feedback_allows_contact")?,
         }),
         None => None,
     };

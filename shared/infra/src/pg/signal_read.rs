@@ -264,6 +264,9 @@ struct Conditions {
     params: Vec<Param>,
     clauses: Vec<String>,
     joins: Join,
+    /// A clause reads more of a signal than the key columns of
+    /// `signals_signal_counts` (V0017), so that view cannot count it.
+    per_signal: bool,
 }
 
 /// `EXISTS` a child of `s`.
@@ -277,6 +280,15 @@ impl Conditions {
 
     fn push(&mut self, join: Join, clause: String) {
         self.joins |= join;
+        self.per_signal = true;
+        self.clauses.push(clause);
+    }
+
+    /// A clause that reads only the key columns of `signals_signal_counts`
+    /// (V0017: current state, category, main category, priority, type,
+    /// source and routing departments), with the names they have on
+    /// `signals_signal`.
+    fn push_keyed(&mut self, clause: String) {
         self.clauses.push(clause);
     }
 
@@ -287,8 +299,7 @@ impl Conditions {
         let d = self.bind(departments.clone());
         // The array of visible categories is bounded by the number of
         // categories, so even as a per-row filter it stays small.
-        self.push(
-            Join::NONE,
+        self.push_keyed(
             format!(
                 "(s.current_category_id = ANY(ARRAY(SELECT vcd.category_id FROM signals_categorydepartment vcd
                                                     WHERE vcd.department_id = ANY({d}::int4[])
@@ -357,24 +368,18 @@ impl Conditions {
         }
         if !f.category_id.is_empty() {
             let p = self.bind(f.category_id.clone());
-            self.push(
-                Join::NONE,
-                format!("s.current_category_id = ANY({p}::int4[])"),
-            );
+            self.push_keyed(format!("s.current_category_id = ANY({p}::int4[])"));
         } else if !f.maincategory_slug.is_empty() || !f.category_slug.is_empty() {
             let main = self.bind(f.maincategory_slug.clone());
             let sub = self.bind(f.category_slug.clone());
-            self.push(
-                Join::NONE,
-                format!(
-                    "(s.current_main_category_id = ANY(ARRAY(SELECT fc.id FROM signals_category fc
+            self.push_keyed(format!(
+                "(s.current_main_category_id = ANY(ARRAY(SELECT fc.id FROM signals_category fc
                                                              WHERE fc.parent_id IS NULL
                                                                AND fc.slug = ANY({main}::text[])))
                       OR s.current_category_id = ANY(ARRAY(SELECT fc.id FROM signals_category fc
                                                            WHERE fc.parent_id IS NOT NULL
                                                              AND fc.slug = ANY({sub}::text[]))))"
-                ),
-            );
+            ));
         }
         self.contact_details(f.contact_details);
         for (value, clause) in [
@@ -426,10 +431,8 @@ impl Conditions {
             let p = self.bind(email.clone());
             self.push(Join::REPORTER, format!("lower(rep.email) = lower({p})"));
         }
-        if f.feedback.is_some() {
-            // No feedback requests exist here yet (spec 15 is another
-            // writer's): only signals with one can match.
-            self.push(Join::NONE, "false".to_owned());
+        if let Some(feedback) = f.feedback {
+            self.push(Join::NONE, feedback_clause(feedback));
         }
         self.has_changed_children(f.has_changed_children);
         self.kinds(f.kind);
@@ -444,23 +447,23 @@ impl Conditions {
         }
         if !f.priority.is_empty() {
             let p = self.bind(f.priority.clone());
-            self.push(Join::NONE, format!("s.current_priority = ANY({p}::text[])"));
+            self.push_keyed(format!("s.current_priority = ANY({p}::text[])"));
         }
         if let Some(punctuality) = f.punctuality {
             self.punctuality(punctuality);
         }
         if !f.source.is_empty() {
             let p = self.bind(f.source.clone());
-            self.push(Join::NONE, format!("s.source = ANY({p}::text[])"));
+            self.push_keyed(format!("s.source = ANY({p}::text[])"));
         }
         self.codes_or_null(Join::LOCATION, "loc.stadsdeel", &f.stadsdeel);
         if !f.status.is_empty() {
             let p = self.bind(f.status.clone());
-            self.push(Join::NONE, format!("s.current_state = ANY({p}::text[])"));
+            self.push_keyed(format!("s.current_state = ANY({p}::text[])"));
         }
         if !f.signal_type.is_empty() {
             let p = self.bind(f.signal_type.clone());
-            self.push(Join::NONE, format!("s.current_type = ANY({p}::text[])"));
+            self.push_keyed(format!("s.current_type = ANY({p}::text[])"));
         }
     }
 
@@ -555,6 +558,40 @@ impl Conditions {
     }
 }
 
+/// The `feedback` filter (04 §2.1) on the KTO requests of `s`
+/// (`feedback_feedback`, spec 15): only signals with a request match.
+/// `satisfied` / `not_satisfied`: a submitted request with that answer
+/// that is both the newest request (no request created later) and the
+/// newest answer (none submitted later); `not_received`: an unanswered
+/// request that is the newest. As in the reference, a request that ties
+/// with another for newest counts as newest, so with two requests created
+/// at the same instant a signal can match both an answer and
+/// `not_received`. Every test is an index range on
+/// `feedback_feedback (_signal_id, submitted_at, created_at)`.
+fn feedback_clause(feedback: FeedbackFilter) -> String {
+    const NEWEST_REQUEST: &str = "NOT EXISTS (SELECT 1 FROM feedback_feedback later
+                                              WHERE later._signal_id = fb._signal_id
+                                                AND later.created_at > fb.created_at)";
+    const NEWEST_ANSWER: &str = "NOT EXISTS (SELECT 1 FROM feedback_feedback later
+                                             WHERE later._signal_id = fb._signal_id
+                                               AND later.submitted_at > fb.submitted_at)";
+    let answered = |satisfied: &str| {
+        format!(
+            "EXISTS (SELECT 1 FROM feedback_feedback fb
+                     WHERE fb._signal_id = s.id AND fb.submitted_at IS NOT NULL
+                       AND fb.is_satisfied = {satisfied} AND {NEWEST_REQUEST} AND {NEWEST_ANSWER})"
+        )
+    };
+    match feedback {
+        FeedbackFilter::Satisfied => answered("true"),
+        FeedbackFilter::NotSatisfied => answered("false"),
+        FeedbackFilter::NotReceived => format!(
+            "EXISTS (SELECT 1 FROM feedback_feedback fb
+                     WHERE fb._signal_id = s.id AND fb.submitted_at IS NULL AND {NEWEST_REQUEST})"
+        ),
+    }
+}
+
 /// `%text%` for `ILIKE`, with the pattern characters of `text` escaped
 /// (Django's `icontains`).
 fn contains_pattern(text: &str) -> String {
@@ -602,7 +639,10 @@ pub struct ListQuery<'a> {
     pub ordering: &'a [SortKey],
 }
 
-/// How many signals match.
+/// How many signals match: exact, from the per-key counts of V0017 when
+/// every condition reads only their key columns (the unfiltered list and
+/// its status, category, priority, type and source filters, for every
+/// visibility), otherwise by counting the matching signals.
 #[tracing::instrument(skip_all)]
 pub async fn count_signals(
     client: &impl GenericClient,
@@ -611,11 +651,18 @@ pub async fn count_signals(
     let mut conditions = Conditions::default();
     conditions.visibility(query.visibility);
     conditions.filter(query.filter);
-    let sql = format!(
-        "SELECT count(*) FROM signals_signal s{}{}",
-        conditions.joins.sql(),
-        conditions.where_sql()
-    );
+    let sql = if conditions.per_signal {
+        format!(
+            "SELECT count(*) FROM signals_signal s{}{}",
+            conditions.joins.sql(),
+            conditions.where_sql()
+        )
+    } else {
+        format!(
+            "SELECT coalesce(sum(s.n), 0)::int8 FROM signals_signal_counts s{}",
+            conditions.where_sql()
+        )
+    };
     let statement = client.prepare_cached(&sql).await?;
     let row = client.query_one(&statement, &conditions.params()).await?;
     Ok(row.try_get(0)?)
@@ -724,7 +771,10 @@ fn signal_rows_sql(ids: &str) -> String {
                 ARRAY(SELECT a.id FROM signals_attachment a WHERE a._signal_id = b.id
                       ORDER BY a.created_at, a.id) AS attachment_ids,
                 ARRAY(SELECT c.id FROM signals_signal c WHERE c.parent_id = b.id
-                      ORDER BY c.created_at, c.id) AS child_ids
+                      ORDER BY c.created_at, c.id) AS child_ids,
+                (SELECT f.allows_contact FROM feedback_feedback f
+                 WHERE f._signal_id = b.id AND f.submitted_at IS NOT NULL
+                 ORDER BY f.submitted_at DESC, f.created_at DESC LIMIT 1) AS latest_feedback_allows_contact
          FROM (SELECT a.*,
                       ca.id AS ca_id, cat.id AS cat_id, cat.name AS sub_name, cat.slug AS sub_slug,
                       main.name AS main_name, main.slug AS main_slug, ca.created_by AS ca_created_by,
@@ -814,6 +864,9 @@ pub struct ReporterRow {
     pub email: Option<String>,
     pub phone: Option<String>,
     pub sharing_allowed: bool,
+    /// `allows_contact` of the signal's newest submitted feedback (spec 15),
+    /// `None` without one; `reporter.allows_contact` derives from it (01 §2.3).
+    pub latest_feedback_allows_contact: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -918,6 +971,7 @@ impl SignalRow {
                 email: row.try_get("rep_email")?,
                 phone: row.try_get("rep_phone")?,
                 sharing_allowed: row.try_get("sharing_allowed")?,
+                latest_feedback_allows_contact: row.try_get("latest_feedback_allows_contact")?,
             }),
         };
         let priority = match row.try_get::<_, Option<i32>>("pr_id")? {
@@ -1336,6 +1390,72 @@ pub async fn unknown_choices(
 mod tests {
     use super::*;
 
+    /// Whether `count_signals` reads the key counts (V0017) for this query.
+    fn counted_from_keys(visibility: Visibility, filter: SignalFilter) -> bool {
+        let mut conditions = Conditions::default();
+        conditions.visibility(&visibility);
+        conditions.filter(&filter);
+        !conditions.per_signal
+    }
+
+    #[test]
+    fn counts_come_from_the_key_counts_only_when_every_condition_reads_key_columns() {
+        let departments = || Visibility::Departments(vec![3, 7]);
+        let keyed = SignalFilter {
+            status: vec!["m".into(), "b".into()],
+            priority: vec!["high".into()],
+            signal_type: vec!["SIG".into()],
+            source: vec!["online".into()],
+            maincategory_slug: vec!["afval".into()],
+            ..SignalFilter::default()
+        };
+        assert!(counted_from_keys(Visibility::All, SignalFilter::default()));
+        assert!(counted_from_keys(departments(), SignalFilter::default()));
+        assert!(counted_from_keys(departments(), keyed.clone()));
+        assert!(counted_from_keys(
+            Visibility::All,
+            SignalFilter {
+                category_id: vec![12],
+                ..SignalFilter::default()
+            }
+        ));
+
+        for per_signal in [
+            SignalFilter {
+                address_text: Some("Amstel".into()),
+                ..keyed.clone()
+            },
+            SignalFilter {
+                created_after: Some(Utc::now()),
+                ..keyed.clone()
+            },
+            SignalFilter {
+                punctuality: Some(Punctuality::Late),
+                ..keyed.clone()
+            },
+            SignalFilter {
+                feedback: Some(FeedbackFilter::Satisfied),
+                ..SignalFilter::default()
+            },
+            SignalFilter {
+                id: Some(5),
+                ..SignalFilter::default()
+            },
+            SignalFilter {
+                routing_department_code: CodesOrNull {
+                    codes: vec!["ASC".into()],
+                    null: false,
+                },
+                ..SignalFilter::default()
+            },
+        ] {
+            assert!(
+                !counted_from_keys(departments(), per_signal.clone()),
+                "{per_signal:?}"
+            );
+        }
+    }
+
     #[test]
     fn contains_patterns_escape_the_like_wildcards() {
         assert_eq!(contains_pattern("Amstel"), "%Amstel%");
@@ -1439,6 +1559,51 @@ mod tests {
             let mut conditions = Conditions::default();
             conditions.contact_details(details);
             assert!(conditions.clauses.is_empty());
+        }
+    }
+
+    #[test]
+    fn each_feedback_value_is_one_clause_on_the_newest_request() {
+        for (value, answered, satisfied) in [
+            (FeedbackFilter::Satisfied, true, Some(true)),
+            (FeedbackFilter::NotSatisfied, true, Some(false)),
+            (FeedbackFilter::NotReceived, false, None),
+        ] {
+            let mut conditions = Conditions::default();
+            conditions.filter(&SignalFilter {
+                feedback: Some(value),
+                ..SignalFilter::default()
+            });
+            assert!(conditions.params.is_empty(), "{value:?}");
+            assert_eq!(conditions.joins, Join::NONE, "{value:?}");
+            let [clause] = conditions.clauses.as_slice() else {
+                panic!("{value:?}: {:?}", conditions.clauses);
+            };
+            assert!(clause.starts_with("EXISTS"), "{clause}");
+            assert!(
+                clause.contains("later.created_at > fb.created_at"),
+                "newest request: {clause}"
+            );
+            assert_eq!(
+                clause.contains("later.submitted_at > fb.submitted_at"),
+                answered,
+                "newest answer: {clause}"
+            );
+            assert_eq!(
+                clause.contains("fb.submitted_at IS NOT NULL"),
+                answered,
+                "{clause}"
+            );
+            assert_eq!(
+                clause.contains("fb.submitted_at IS NULL"),
+                !answered,
+                "{clause}"
+            );
+            match satisfied {
+                Some(true) => assert!(clause.contains("fb.is_satisfied = true"), "{clause}"),
+                Some(false) => assert!(clause.contains("fb.is_satisfied = false"), "{clause}"),
+                None => assert!(!clause.contains("is_satisfied"), "{clause}"),
+            }
         }
     }
 }
