@@ -224,6 +224,20 @@ impl BackOffice {
         (status, body)
     }
 
+    /// The id of the seeded department with `code`.
+    pub async fn department_id(&self, code: &str) -> i32 {
+        self.db
+            .client()
+            .await
+            .query_one(
+                "SELECT id FROM signals_department WHERE code = $1",
+                &[&code],
+            )
+            .await
+            .expect("department")
+            .get(0)
+    }
+
     pub async fn cleanup(self) {
         self.db.cleanup().await;
     }

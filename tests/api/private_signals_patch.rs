@@ -176,20 +176,6 @@ async fn row_counts(office: &BackOffice, id: i32) -> Vec<i64> {
     counts
 }
 
-async fn department_id(office: &BackOffice, code: &str) -> i32 {
-    office
-        .db
-        .client()
-        .await
-        .query_one(
-            "SELECT id FROM signals_department WHERE code = $1",
-            &[&code],
-        )
-        .await
-        .expect("department")
-        .get(0)
-}
-
 #[tokio::test]
 async fn a_report_is_handled_from_gemeld_to_afgehandeld_with_every_step_in_history_and_outbox() {
     let office = office().await;
@@ -358,7 +344,7 @@ async fn a_category_change_clears_routing_and_assignee_and_logs_both() {
     let office = office().await;
     employee(&office, "medewerker@example.org", HANDLER).await;
     employee(&office, "behandelaar@example.org", &["sia_read"]).await;
-    let stw = department_id(&office, "STW").await;
+    let stw = office.department_id("STW").await;
     let id = report(&office, None, GROFVUIL).await;
 
     let (status, detail) = patch(
@@ -592,7 +578,7 @@ async fn closing_a_parent_cancels_its_open_children_in_the_same_transaction() {
     assert_eq!(child_events, ["signal.created", "signal.status_changed"]);
 
     // Directing departments only on a parent.
-    let asc = department_id(&office, "ASC").await;
+    let asc = office.department_id("ASC").await;
     let (status, body) = patch(
         &office,
         "medewerker@example.org",

@@ -174,7 +174,7 @@ async fn counts_follow_creates_changes_and_deletions() {
     patch(
         &office,
         ids[5],
-        json!({"routing_departments": [{"id": department_id(&office, "ASC").await}]}),
+        json!({"routing_departments": [{"id": office.department_id("ASC").await}]}),
     )
     .await;
     assert_eq!(mismatches(&office).await, 0, "after the changes");
@@ -224,20 +224,6 @@ async fn counts_follow_creates_changes_and_deletions() {
         );
     }
     office.cleanup().await;
-}
-
-async fn department_id(office: &BackOffice, code: &str) -> i32 {
-    office
-        .db
-        .client()
-        .await
-        .query_one(
-            "SELECT id FROM signals_department WHERE code = $1",
-            &[&code],
-        )
-        .await
-        .expect("department")
-        .get(0)
 }
 
 #[tokio::test]

@@ -63,7 +63,9 @@ mod tests {
     use axum::body::Body;
     use axum::http::{Method, Request, StatusCode};
     use dev_token::SigningKey;
-    use signalen_api::test_util::{authenticator_for, send};
+    use signalen_api::test_util::{
+        api_gateway_request, assert_every_route_asks_for_a_token, authenticator_for, send,
+    };
 
     use super::*;
 
@@ -85,8 +87,7 @@ mod tests {
     #[tokio::test]
     async fn an_api_gateway_event_without_a_token_is_a_401_before_any_database_work() {
         let event = include_str!("../../../events/private-admin/get-me-without-token.json");
-        let request = lambda_http::request::from_str(event).expect("API Gateway v2 event");
-        let request = request.map(|body| Body::from(body.to_vec()));
+        let request = api_gateway_request(event);
 
         let (status, headers, body) = send(app(), request).await;
 
@@ -100,26 +101,22 @@ mod tests {
 
     #[tokio::test]
     async fn every_route_and_method_asks_for_a_token_first() {
-        for (method, path) in [
-            (Method::GET, "/signals/v1/private/me"),
-            (Method::GET, "/signals/v1/private/departments/"),
-            (Method::GET, "/signals/v1/private/departments/3"),
-            (Method::GET, "/signals/v1/private/categories/"),
-            (Method::GET, "/signals/v1/private/categories/12/"),
-            (Method::GET, "/signals/v1/private/sources/"),
-            (Method::GET, "/signals/v1/private/permissions/"),
-            (Method::POST, "/signals/v1/private/departments/"),
-            (Method::PATCH, "/signals/v1/private/categories/12"),
-            (Method::DELETE, "/signals/v1/private/me/"),
-        ] {
-            let request = Request::builder()
-                .method(method.clone())
-                .uri(path)
-                .body(Body::empty())
-                .expect("request");
-            let (status, _, _) = send(app(), request).await;
-            assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {path}");
-        }
+        assert_every_route_asks_for_a_token(
+            app,
+            &[
+                (Method::GET, "/signals/v1/private/me"),
+                (Method::GET, "/signals/v1/private/departments/"),
+                (Method::GET, "/signals/v1/private/departments/3"),
+                (Method::GET, "/signals/v1/private/categories/"),
+                (Method::GET, "/signals/v1/private/categories/12/"),
+                (Method::GET, "/signals/v1/private/sources/"),
+                (Method::GET, "/signals/v1/private/permissions/"),
+                (Method::POST, "/signals/v1/private/departments/"),
+                (Method::PATCH, "/signals/v1/private/categories/12"),
+                (Method::DELETE, "/signals/v1/private/me/"),
+            ],
+        )
+        .await;
     }
 
     #[tokio::test]

@@ -95,10 +95,11 @@ pub fn router(state: AppState) -> Router {
 
 #[cfg(test)]
 mod tests {
-    use axum::body::Body;
-    use axum::http::{Method, Request, StatusCode};
+    use axum::http::{Method, StatusCode};
     use dev_token::SigningKey;
-    use signalen_api::test_util::{authenticator_for, send};
+    use signalen_api::test_util::{
+        api_gateway_request, assert_every_route_asks_for_a_token, authenticator_for, send,
+    };
     use signalen_infra::config::SearchConfig;
     use signalen_infra::search::SearchClient;
 
@@ -126,8 +127,7 @@ mod tests {
     #[tokio::test]
     async fn an_api_gateway_event_without_a_token_is_a_401() {
         let event = include_str!("../../../events/private-search/search-without-token.json");
-        let request = lambda_http::request::from_str(event).expect("API Gateway v2 event");
-        let request = request.map(|body| Body::from(body.to_vec()));
+        let request = api_gateway_request(event);
 
         let (status, _, body) = send(app(), request).await;
 
@@ -140,19 +140,15 @@ mod tests {
 
     #[tokio::test]
     async fn both_paths_and_every_method_ask_for_a_token_first() {
-        for (method, path) in [
-            (Method::GET, "/signals/v1/private/search"),
-            (Method::GET, "/signals/v1/private/search/?q=container"),
-            (Method::POST, "/signals/v1/private/search/"),
-            (Method::DELETE, "/signals/v1/private/search"),
-        ] {
-            let request = Request::builder()
-                .method(method.clone())
-                .uri(path)
-                .body(Body::empty())
-                .expect("request");
-            let (status, _, _) = send(app(), request).await;
-            assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {path}");
-        }
+        assert_every_route_asks_for_a_token(
+            app,
+            &[
+                (Method::GET, "/signals/v1/private/search"),
+                (Method::GET, "/signals/v1/private/search/?q=container"),
+                (Method::POST, "/signals/v1/private/search/"),
+                (Method::DELETE, "/signals/v1/private/search"),
+            ],
+        )
+        .await;
     }
 }

@@ -110,7 +110,7 @@ mod tests {
     use axum::body::Body;
     use axum::http::{Method, Request, StatusCode};
     use dev_token::SigningKey;
-    use signalen_api::test_util::{authenticator_for, send};
+    use signalen_api::test_util::{api_gateway_request, authenticator_for, send};
     use signalen_infra::config::S3Config;
 
     use super::*;
@@ -146,8 +146,7 @@ mod tests {
 
     fn event() -> Request<Body> {
         let event = include_str!("../../../events/signal-attachments/post-public-attachment.json");
-        let request = lambda_http::request::from_str(event).expect("API Gateway v2 event");
-        request.map(|body| Body::from(body.to_vec()))
+        api_gateway_request(event)
     }
 
     #[tokio::test]

@@ -50,6 +50,31 @@ pub async fn send(router: Router, request: Request<Body>) -> (StatusCode, Header
     (status, headers, String::from_utf8_lossy(&body).into_owned())
 }
 
+/// The request lambda_http makes of an API Gateway (HTTP API, payload v2)
+/// event, e.g. one of `events/`.
+pub fn api_gateway_request(event: &str) -> Request<Body> {
+    lambda_http::request::from_str(event)
+        .expect("API Gateway v2 event")
+        .map(|body| Body::from(body.to_vec()))
+}
+
+/// Every `(method, path)` sent without a token through a fresh `app()`
+/// answers 401.
+pub async fn assert_every_route_asks_for_a_token(
+    app: impl Fn() -> Router,
+    routes: &[(http::Method, &str)],
+) {
+    for (method, path) in routes {
+        let request = Request::builder()
+            .method(method.clone())
+            .uri(*path)
+            .body(Body::empty())
+            .expect("request");
+        let (status, _, _) = send(app(), request).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {path}");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::time::Duration;
