@@ -7,6 +7,7 @@ use axum::extract::{Path, State};
 use http::{Method, Uri};
 use serde_json::Value;
 use signalen_api::auth::AuthenticatedUser;
+use signalen_api::pagination::HalPage;
 use signalen_api::{ApiError, BaseUrl, PageRequest, filters};
 use signalen_domain::user::Permission;
 use signalen_infra::pg;
@@ -35,7 +36,7 @@ async fn list(
     method: Method,
     base: BaseUrl,
     uri: Uri,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<HalPage<Vec<Value>>>, ApiError> {
     user.require_for(&method, &[Permission::SIA_READ])?;
     let request = PageRequest::from_query(uri.query());
     let can_direct = filters::boolean(uri.query(), "can_direct");

@@ -7,6 +7,7 @@ use axum::extract::{Path, State};
 use http::Uri;
 use serde_json::Value;
 use signalen_api::auth::AuthenticatedUser;
+use signalen_api::pagination::HalPage;
 use signalen_api::{ApiError, BaseUrl, PageRequest, filters};
 use signalen_infra::pg;
 
@@ -26,7 +27,7 @@ async fn list(
     _user: AuthenticatedUser,
     base: BaseUrl,
     uri: Uri,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<HalPage<Vec<Value>>>, ApiError> {
     let request = PageRequest::from_query(uri.query());
     let is_active = filters::boolean(uri.query(), "is_active");
     let can_be_selected = filters::boolean(uri.query(), "can_be_selected");

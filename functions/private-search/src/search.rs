@@ -9,6 +9,7 @@ use http::{Method, StatusCode, Uri};
 use search_indexer::schema::MAX_RESULT_WINDOW;
 use serde_json::{Value, json};
 use signalen_api::auth::AuthenticatedUser;
+use signalen_api::pagination::HalPage;
 use signalen_api::routing::connection;
 use signalen_api::{ApiError, BaseUrl, PageRequest};
 use signalen_domain::user::Permission;
@@ -71,7 +72,7 @@ pub async fn search(
     method: Method,
     base: BaseUrl,
     uri: Uri,
-) -> Result<Json<Value>, SearchError> {
+) -> Result<Json<HalPage<Vec<Value>>>, SearchError> {
     user.require_for(&method, &[Permission::SIA_READ])?;
     let parameters = parameters(uri.query());
     let ordering = match &parameters.ordering {

@@ -63,6 +63,6 @@ pub async fn children(
         show_contact_details: false,
         feedback_allows_contact: state.config.feedback_allows_contact,
     };
-    let results = rows.iter().map(|child| documents.child(child)).collect();
+    let results: Vec<_> = rows.iter().map(|child| documents.child(child)).collect();
     Ok(Json(page.document(&base, &uri, results)).into_response())
 }

@@ -5,7 +5,6 @@ use axum::Json;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use http::{Method, Uri};
-use serde_json::Value;
 use signalen_api::auth::AuthenticatedUser;
 use signalen_api::{ApiError, BaseUrl, PageRequest};
 use signalen_domain::user::Permission;
@@ -13,7 +12,7 @@ use signalen_infra::pg::GenericClient;
 use signalen_infra::pg::signal_read::{self, ListQuery, Visibility};
 
 use crate::query::{self, ListRequest};
-use crate::representation::Documents;
+use crate::representation::{Documents, ListItem};
 use crate::{AppState, connection};
 
 /// The filters read and checked, or the 400 that refuses them.
@@ -92,7 +91,7 @@ pub async fn list(
         show_contact_details: user.has(Permission::SIA_CAN_VIEW_CONTACT_DETAILS),
         feedback_allows_contact: state.config.feedback_allows_contact,
     };
-    let results: Vec<Value> = rows.iter().map(|row| documents.list_item(row)).collect();
+    let results: Vec<ListItem> = rows.iter().map(|row| documents.list_item(row)).collect();
     Ok(Json(page.document(&base, &uri, results)).into_response())
 }
 

@@ -8,6 +8,7 @@ use axum::http::Uri;
 use axum::response::Json;
 use axum::routing::get;
 use serde_json::Value;
+use signalen_api::pagination::HalPage;
 use signalen_api::{ApiError, BaseUrl, PageRequest, with_common_layers};
 use signalen_domain::category::CategoryTree;
 use signalen_infra::pg;
@@ -72,7 +73,7 @@ async fn main_categories(
     State(state): State<AppState>,
     base: BaseUrl,
     uri: Uri,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<HalPage<Vec<Value>>>, ApiError> {
     let request = PageRequest::from_query(uri.query());
     let tree = load(&state).await?;
     let links = links(&state, &base);
@@ -104,7 +105,7 @@ async fn sub_categories(
     base: BaseUrl,
     uri: Uri,
     Path(slug): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<HalPage<Vec<Value>>>, ApiError> {
     let request = PageRequest::from_query(uri.query());
     let tree = load(&state).await?;
     let main = tree.main(&slug).ok_or(ApiError::NotFound(NO_CATEGORY))?;

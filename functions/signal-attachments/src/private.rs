@@ -11,6 +11,7 @@ use axum::routing::{MethodRouter, get};
 use serde_json::{Value, json};
 use signalen_api::auth::AuthenticatedUser;
 use signalen_api::body::BodyError;
+use signalen_api::pagination::HalPage;
 use signalen_api::routing::{connection, path_id, refuse_method};
 use signalen_api::validation::fields::{CharField, boolean};
 use signalen_api::validation::{FieldErrors, messages, python_type_name};
@@ -85,7 +86,7 @@ async fn list(
     Path(id): Path<String>,
     base: BaseUrl,
     uri: Uri,
-) -> Result<Json<Value>, Error> {
+) -> Result<Json<HalPage<Vec<Value>>>, Error> {
     let signal_id = path_id(&id, NO_SIGNAL)?;
     let client = connection(&state.pool).await?;
     require_readable(&client, &user, signal_id).await?;

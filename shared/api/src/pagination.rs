@@ -4,7 +4,8 @@
 //! repeat the request URL with `page` replaced; `count` of all matching rows.
 
 use http::Uri;
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
 
 use crate::{ApiError, BaseUrl};
 
@@ -135,18 +136,63 @@ impl Page {
     }
 
     /// The HAL page document around `results`, linking from the request URL.
-    pub fn document(&self, base: &BaseUrl, uri: &Uri, results: Vec<Value>) -> Value {
-        let link = |number: u64| json!({ "href": base.join(&with_page(uri, "page", number)) });
-        let none = || json!({ "href": null });
-        json!({
-            "_links": {
-                "self": { "href": base.join(uri.path_and_query().map_or(uri.path(), |pq| pq.as_str())) },
-                "next": if self.has_next() { link(self.number + 1) } else { none() },
-                "previous": if self.number > 1 { link(self.number - 1) } else { none() },
-            },
-            "count": self.count,
-            "results": results,
-        })
+    /// It serializes straight into the response: the results (any
+    /// `Serialize`, e.g. a `Vec` of borrowed list items) are not copied into
+    /// a `serde_json::Value` tree first.
+    pub fn document<T: Serialize>(&self, base: &BaseUrl, uri: &Uri, results: T) -> HalPage<T> {
+        let link = |number: u64| base.join(&with_page(uri, "page", number));
+        HalPage {
+            this: base.join(uri.path_and_query().map_or(uri.path(), |pq| pq.as_str())),
+            next: self.has_next().then(|| link(self.number + 1)),
+            previous: (self.number > 1).then(|| link(self.number - 1)),
+            count: self.count,
+            results,
+        }
+    }
+}
+
+/// A HAL page: `{"_links": {"self", "next", "previous"}, "count", "results"}`,
+/// the absent links as `{"href": null}`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HalPage<T> {
+    this: String,
+    next: Option<String>,
+    previous: Option<String>,
+    count: u64,
+    results: T,
+}
+
+/// `{"href": …}`.
+struct Href<'a>(Option<&'a str>);
+
+impl Serialize for Href<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(1))?;
+        map.serialize_entry("href", &self.0)?;
+        map.end()
+    }
+}
+
+struct PageLinks<'a, T>(&'a HalPage<T>);
+
+impl<T> Serialize for PageLinks<'_, T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let page = self.0;
+        let mut map = serializer.serialize_map(Some(3))?;
+        map.serialize_entry("self", &Href(Some(&page.this)))?;
+        map.serialize_entry("next", &Href(page.next.as_deref()))?;
+        map.serialize_entry("previous", &Href(page.previous.as_deref()))?;
+        map.end()
+    }
+}
+
+impl<T: Serialize> Serialize for HalPage<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(3))?;
+        map.serialize_entry("_links", &PageLinks(self))?;
+        map.serialize_entry("count", &self.count)?;
+        map.serialize_entry("results", &self.results)?;
+        map.end()
     }
 }
 
@@ -169,6 +215,8 @@ fn with_page(uri: &Uri, page_param: &str, number: u64) -> String {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::{Value, json};
+
     use super::*;
 
     fn base() -> BaseUrl {
@@ -276,7 +324,8 @@ mod tests {
             .resolve(512)
             .expect("page 2");
 
-        let document = page.document(&base(), &uri, vec![]);
+        let document =
+            serde_json::to_value(page.document(&base(), &uri, Vec::<Value>::new())).expect("json");
 
         let links = &document["_links"];
         assert_eq!(
@@ -301,7 +350,8 @@ mod tests {
             .resolve(13)
             .expect("page 1");
 
-        let document = page.document(&base(), &uri, vec![json!(1)]);
+        let document =
+            serde_json::to_value(page.document(&base(), &uri, vec![json!(1)])).expect("json");
 
         assert_eq!(document["_links"]["next"], json!({"href": null}));
         assert_eq!(document["_links"]["previous"], json!({"href": null}));
