@@ -751,3 +751,74 @@ async fn search_needs_sia_read() {
     );
     env.cleanup().await;
 }
+
+/// The rows behind search hits: the hits' order, the list's visibility rule
+/// checked on the rows themselves (whatever the index says), unknown ids
+/// left out.
+#[tokio::test]
+async fn search_rows_keep_the_hits_order_and_only_what_the_reader_may_see() {
+    use signalen_infra::pg::signal_read::{Visibility, visible_signals_by_ids};
+
+    let office = BackOffice::new().await;
+    let pool = office.db.pool.clone();
+    link_category(&pool, "afval", "container-is-vol", &["STW"]).await;
+    let seen = create_signal(
+        &pool,
+        "afval",
+        "container-is-vol",
+        "De container is vol",
+        "a@example.org",
+    )
+    .await;
+    let hidden = create_signal(
+        &pool,
+        "afval",
+        "grofvuil",
+        "Grofvuil op de stoep",
+        "b@example.org",
+    )
+    .await;
+    let routed = create_signal(
+        &pool,
+        "afval",
+        "grofvuil",
+        "Grofvuil bij de brug",
+        "c@example.org",
+    )
+    .await;
+    route_to(&pool, routed, &["STW"]).await;
+    let stw = Visibility::Departments(vec![office.department_id("STW").await]);
+    let other = Visibility::Departments(vec![office.department_id("ASC").await]);
+    let hits = [routed, hidden, 999_999_999, seen];
+
+    let client = pool.get().await.expect("connection");
+    let ids = |rows: Vec<pg::signal_read::SignalRow>| rows.iter().map(|r| r.id).collect::<Vec<_>>();
+    assert_eq!(
+        ids(visible_signals_by_ids(&client, &hits, &Visibility::All)
+            .await
+            .expect("rows")),
+        [routed, hidden, seen]
+    );
+    assert_eq!(
+        ids(visible_signals_by_ids(&client, &hits, &stw)
+            .await
+            .expect("rows")),
+        [routed, seen]
+    );
+    assert!(
+        visible_signals_by_ids(&client, &hits, &other)
+            .await
+            .expect("rows")
+            .is_empty()
+    );
+    // The rows are the list's: the routed one carries its routing.
+    let rows = visible_signals_by_ids(&client, &[routed], &stw)
+        .await
+        .expect("rows");
+    assert_eq!(
+        rows[0].routing_departments.as_ref().expect("routing")[0]["code"],
+        "STW"
+    );
+    drop(client);
+    office.cleanup().await;
+}

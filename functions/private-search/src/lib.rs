@@ -14,7 +14,6 @@
 //! query for the page's items.
 
 mod query;
-mod representation;
 mod search;
 
 use std::sync::Arc;

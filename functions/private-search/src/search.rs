@@ -1,23 +1,21 @@
 //! `GET /signals/v1/private/search` (spec 13.1).
 
-use std::collections::HashMap;
-
 use axum::Json;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use http::{Method, StatusCode, Uri};
 use search_indexer::schema::MAX_RESULT_WINDOW;
-use serde_json::{Value, json};
+use serde_json::json;
 use signalen_api::auth::AuthenticatedUser;
-use signalen_api::pagination::HalPage;
 use signalen_api::routing::connection;
+use signalen_api::signal_documents::{Documents, ListItem};
 use signalen_api::{ApiError, BaseUrl, PageRequest};
 use signalen_domain::user::Permission;
 use signalen_infra::pg;
+use signalen_infra::pg::signal_read::{self, Visibility};
 
 use crate::AppState;
-use crate::query::{self, Visibility};
-use crate::representation::{Rendering, list_item};
+use crate::query::{self, Visibility as IndexVisibility};
 
 const SEARCH_UNAVAILABLE: &str = "De zoekdienst is tijdelijk niet bereikbaar.";
 
@@ -72,7 +70,7 @@ pub async fn search(
     method: Method,
     base: BaseUrl,
     uri: Uri,
-) -> Result<Json<HalPage<Vec<Value>>>, SearchError> {
+) -> Result<Response, SearchError> {
     user.require_for(&method, &[Permission::SIA_READ])?;
     let parameters = parameters(uri.query());
     let ordering = match &parameters.ordering {
@@ -83,9 +81,9 @@ pub async fn search(
 
     let client = connection(&state.pool).await?;
     let visibility = if user.sees_all_categories() {
-        Visibility::All
+        IndexVisibility::All
     } else {
-        Visibility::Departments {
+        IndexVisibility::Departments {
             category_ids: pg::visible_category_ids(&client, &user.department_ids)
                 .await
                 .map_err(ApiError::unexpected)?,
@@ -119,27 +117,19 @@ pub async fn search(
         query::hit_ids(&answer)
     };
 
-    let visible_to = match &visibility {
-        Visibility::All => None,
-        Visibility::Departments { department_ids, .. } => Some(department_ids.as_slice()),
-    };
-    let rows = pg::signal_list_rows(&client, &ids, visible_to)
+    // The index's visibility filter is re-checked on the rows: the index
+    // can lag a change of category or routing.
+    let rows = signal_read::visible_signals_by_ids(&client, &ids, &Visibility::of(&user))
         .await
         .map_err(ApiError::unexpected)?;
-    let mut by_id: HashMap<i32, pg::SignalListRow> =
-        rows.into_iter().map(|row| (row.id, row)).collect();
-    let rendering = Rendering {
+    let documents = Documents {
         base: &base,
         id_display_prefix: &state.config.id_display_prefix,
-        contact_details,
+        show_contact_details: contact_details,
         feedback_allows_contact: state.config.feedback_allows_contact,
     };
-    let results = ids
-        .iter()
-        .filter_map(|id| by_id.remove(id))
-        .map(|row| list_item(&row, rendering))
-        .collect();
-    Ok(Json(page.document(&base, &uri, results)))
+    let results: Vec<ListItem> = rows.iter().map(|row| documents.list_item(row)).collect();
+    Ok(Json(page.document(&base, &uri, results)).into_response())
 }
 
 fn unavailable(error: signalen_infra::search::Error) -> SearchError {

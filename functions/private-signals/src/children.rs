@@ -14,9 +14,9 @@ use signalen_domain::user::Permission;
 use signalen_infra::pg::signal_read::{self, Visibility};
 
 use crate::list::offset;
-use crate::representation::Documents;
 use crate::visibility::object_access;
 use crate::{AppState, NO_SIGNAL, connection};
+use signalen_api::signal_documents::Documents;
 
 /// 404 with a text that names the signal.
 fn not_found(detail: String) -> Response {

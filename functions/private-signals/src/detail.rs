@@ -11,9 +11,9 @@ use signalen_api::routing::path_id;
 use signalen_domain::user::{Permission, User};
 use signalen_infra::pg::{GenericClient, signal_read};
 
-use crate::representation::Documents;
 use crate::visibility::object_access;
 use crate::{AppState, NO_SIGNAL, connection, request_base};
+use signalen_api::signal_documents::Documents;
 
 pub async fn detail(
     State(state): State<AppState>,

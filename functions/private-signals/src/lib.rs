@@ -19,7 +19,6 @@ mod history;
 mod list;
 pub mod patch;
 mod query;
-mod representation;
 pub mod visibility;
 
 use std::sync::Arc;

@@ -12,8 +12,8 @@ use signalen_infra::pg::GenericClient;
 use signalen_infra::pg::signal_read::{self, ListQuery, Visibility};
 
 use crate::query::{self, ListRequest};
-use crate::representation::{Documents, ListItem};
 use crate::{AppState, connection};
+use signalen_api::signal_documents::{Documents, ListItem};
 
 /// The filters read and checked, or the 400 that refuses them.
 pub async fn checked_request(

@@ -1,7 +1,8 @@
 //! What every Signalen API function shares: how absolute links are built, the
 //! error body, and the layers that the reference applies to every response
 //! (CORS, `X-API-Version`, maintenance mode); with the `auth` feature, the
-//! authentication and permission checks of the private API.
+//! authentication and permission checks of the private API and the JSON of
+//! the back office's signals.
 
 #[cfg(feature = "auth")]
 pub mod auth;
@@ -13,6 +14,9 @@ pub mod layers;
 pub mod links;
 pub mod pagination;
 pub mod routing;
+/// Needs the signal rows of `signalen-infra`, which `auth` brings.
+#[cfg(feature = "auth")]
+pub mod signal_documents;
 pub mod signal_fields;
 #[cfg(feature = "test-util")]
 pub mod test_util;

@@ -50,8 +50,7 @@ pub use reports::{
     CategoryCount, Period, open_signals_past_deadline_per_category, signals_in_state_per_category,
 };
 pub use search::{
-    IndexedCategory, IndexedSignal, ListCategory, ListLocation, ListReporter, ListStatus,
-    SignalListRow, indexed_signals_after, indexed_signals_by_ids, signal_count, signal_list_rows,
+    IndexedCategory, IndexedSignal, indexed_signals_after, indexed_signals_by_ids, signal_count,
     visible_category_ids,
 };
 pub use seed::{SHIPPED_TAXONOMY, SeedReport, seed};

@@ -735,6 +735,37 @@ pub async fn signals_by_ids(
         .collect()
 }
 
+/// The signals with these ids that `visibility` lets a user see in a list
+/// (01 §9.3: the same test as the list's), in the order given; missing and
+/// invisible ids are left out. For search results: their ids come from the
+/// index, their rows and their visibility from PostgreSQL.
+#[tracing::instrument(skip_all, fields(signals = ids.len()))]
+pub async fn visible_signals_by_ids(
+    client: &impl GenericClient,
+    ids: &[i32],
+    visibility: &Visibility,
+) -> Result<Vec<SignalRow>, Error> {
+    if matches!(visibility, Visibility::All) {
+        return signals_by_ids(client, ids).await;
+    }
+    let mut conditions = Conditions::default();
+    let given = conditions.bind(ids.to_vec());
+    conditions.visibility(visibility);
+    let visible = format!(
+        "ARRAY(SELECT s.id FROM unnest((SELECT {given}::int4[])) WITH ORDINALITY AS g (id, n)
+               JOIN signals_signal s ON s.id = g.id{}
+               ORDER BY g.n)",
+        conditions.where_sql()
+    );
+    let statement = client.prepare_cached(&signal_rows_sql(&visible)).await?;
+    client
+        .query(&statement, &conditions.params())
+        .await?
+        .iter()
+        .map(SignalRow::from_row)
+        .collect()
+}
+
 /// The select of [`SignalRow`]s for the ids of the array expression `ids`.
 ///
 /// The one-to-one lookups by pointer are joined in three layers fenced with

@@ -1,5 +1,6 @@
 //! The JSON of the back office's signals (spec 04 §1): the nested objects,
-//! the list item (§1.2), the detail (§1.3), the abridged child (§5).
+//! the list item (§1.2: the signal list of private-signals and the search
+//! results of private-search), the detail (§1.3), the abridged child (§5).
 //! Field order is the reference serializers'.
 //!
 //! The nested objects and the list item are `Serialize` views borrowing
@@ -11,13 +12,14 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
-use signalen_api::BaseUrl;
-use signalen_api::datetime::format_datetime;
 use signalen_domain::status::State;
 use signalen_infra::pg::signal_read::{
     CategoryRow, ChildRow, LocationRow, PriorityRow, ReporterRow, SignalRow, StatusRow, TypeRow,
 };
 use uuid::Uuid;
+
+use crate::BaseUrl;
+use crate::datetime::format_datetime;
 
 /// What masked contact details show (04 §1.1).
 pub const MASKED: &str = "*****";
