@@ -80,18 +80,19 @@ pub async fn search(
     let request = PageRequest::from_query(uri.query());
 
     let client = connection(&state.pool).await?;
-    let visibility = if user.sees_all_categories() {
-        IndexVisibility::All
-    } else {
-        IndexVisibility::Departments {
-            category_ids: pg::visible_category_ids(&client, &user.department_ids)
+    // One decision for both: the index's filter and the rows' check.
+    let visibility = Visibility::of(&user);
+    let index_visibility = match &visibility {
+        Visibility::All => IndexVisibility::All,
+        Visibility::Departments(department_ids) => IndexVisibility::Departments {
+            category_ids: pg::visible_category_ids(&client, department_ids)
                 .await
                 .map_err(ApiError::unexpected)?,
-            department_ids: user.department_ids.clone(),
-        }
+            department_ids: department_ids.clone(),
+        },
     };
     let contact_details = user.has(Permission::SIA_CAN_VIEW_CONTACT_DETAILS);
-    let query = query::query(&parameters.q, &visibility, contact_details);
+    let query = query::query(&parameters.q, &index_visibility, contact_details);
 
     let search = state.index.client();
     let alias = state.index.alias();
@@ -119,7 +120,7 @@ pub async fn search(
 
     // The index's visibility filter is re-checked on the rows: the index
     // can lag a change of category or routing.
-    let rows = signal_read::visible_signals_by_ids(&client, &ids, &Visibility::of(&user))
+    let rows = signal_read::visible_signals_by_ids(&client, &ids, &visibility)
         .await
         .map_err(ApiError::unexpected)?;
     let documents = Documents {

@@ -5,8 +5,8 @@
 
 use http::Uri;
 use serde::Serialize;
-use serde::ser::{SerializeMap, Serializer};
 
+use crate::links::Href;
 use crate::{ApiError, BaseUrl};
 
 /// The page size when the query gives none, or one that is not a positive integer.
@@ -142,9 +142,17 @@ impl Page {
     pub fn document<T: Serialize>(&self, base: &BaseUrl, uri: &Uri, results: T) -> HalPage<T> {
         let link = |number: u64| base.join(&with_page(uri, "page", number));
         HalPage {
-            this: base.join(uri.path_and_query().map_or(uri.path(), |pq| pq.as_str())),
-            next: self.has_next().then(|| link(self.number + 1)),
-            previous: (self.number > 1).then(|| link(self.number - 1)),
+            links: PageLinks {
+                this: Href {
+                    href: base.join(uri.path_and_query().map_or(uri.path(), |pq| pq.as_str())),
+                },
+                next: Href {
+                    href: self.has_next().then(|| link(self.number + 1)),
+                },
+                previous: Href {
+                    href: (self.number > 1).then(|| link(self.number - 1)),
+                },
+            },
             count: self.count,
             results,
         }
@@ -153,47 +161,20 @@ impl Page {
 
 /// A HAL page: `{"_links": {"self", "next", "previous"}, "count", "results"}`,
 /// the absent links as `{"href": null}`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Serialize)]
 pub struct HalPage<T> {
-    this: String,
-    next: Option<String>,
-    previous: Option<String>,
+    #[serde(rename = "_links")]
+    links: PageLinks,
     count: u64,
     results: T,
 }
 
-/// `{"href": …}`.
-struct Href<'a>(Option<&'a str>);
-
-impl Serialize for Href<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(1))?;
-        map.serialize_entry("href", &self.0)?;
-        map.end()
-    }
-}
-
-struct PageLinks<'a, T>(&'a HalPage<T>);
-
-impl<T> Serialize for PageLinks<'_, T> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let page = self.0;
-        let mut map = serializer.serialize_map(Some(3))?;
-        map.serialize_entry("self", &Href(Some(&page.this)))?;
-        map.serialize_entry("next", &Href(page.next.as_deref()))?;
-        map.serialize_entry("previous", &Href(page.previous.as_deref()))?;
-        map.end()
-    }
-}
-
-impl<T: Serialize> Serialize for HalPage<T> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(3))?;
-        map.serialize_entry("_links", &PageLinks(self))?;
-        map.serialize_entry("count", &self.count)?;
-        map.serialize_entry("results", &self.results)?;
-        map.end()
-    }
+#[derive(Debug, Serialize)]
+struct PageLinks {
+    #[serde(rename = "self")]
+    this: Href<String>,
+    next: Href<Option<String>>,
+    previous: Href<Option<String>>,
 }
 
 /// The request's path and query with `page_param` set to `number`;

@@ -20,6 +20,7 @@ use uuid::Uuid;
 
 use crate::BaseUrl;
 use crate::datetime::format_datetime;
+use crate::links::Href;
 
 /// What masked contact details show (04 §1.1).
 pub const MASKED: &str = "*****";
@@ -53,17 +54,11 @@ fn to_value(view: impl Serialize) -> Value {
     serde_json::to_value(view).unwrap_or(Value::Null)
 }
 
-/// `{"href": …}`.
-#[derive(Serialize)]
-struct Href {
-    href: String,
-}
-
 /// `{"self": {"href": …}}`.
 #[derive(Serialize)]
 struct SelfLink {
     #[serde(rename = "self")]
-    this: Href,
+    this: Href<String>,
 }
 
 /// GeoJSON point, `[longitude, latitude]`.

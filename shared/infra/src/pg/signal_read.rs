@@ -724,15 +724,7 @@ pub async fn signals_by_ids(
     client: &impl GenericClient,
     ids: &[i32],
 ) -> Result<Vec<SignalRow>, Error> {
-    let statement = client
-        .prepare_cached(&signal_rows_sql("(SELECT $1::int4[])"))
-        .await?;
-    client
-        .query(&statement, &[&ids])
-        .await?
-        .iter()
-        .map(SignalRow::from_row)
-        .collect()
+    signal_rows(client, "(SELECT $1::int4[])", &[&ids]).await
 }
 
 /// The signals with these ids that `visibility` lets a user see in a list
@@ -757,9 +749,18 @@ pub async fn visible_signals_by_ids(
                ORDER BY g.n)",
         conditions.where_sql()
     );
-    let statement = client.prepare_cached(&signal_rows_sql(&visible)).await?;
+    signal_rows(client, &visible, &conditions.params()).await
+}
+
+/// The [`SignalRow`]s of the ids of the array expression `ids`.
+async fn signal_rows(
+    client: &impl GenericClient,
+    ids: &str,
+    params: &[&(dyn ToSql + Sync)],
+) -> Result<Vec<SignalRow>, Error> {
+    let statement = client.prepare_cached(&signal_rows_sql(ids)).await?;
     client
-        .query(&statement, &conditions.params())
+        .query(&statement, params)
         .await?
         .iter()
         .map(SignalRow::from_row)
