@@ -917,6 +917,229 @@ async fn departments_see_their_categories_and_routed_signals_and_others_nothing(
     office.cleanup().await;
 }
 
+/// Whether `signals_signal_routing` (V0019) holds exactly one row per
+/// current routing department of every signal, with its creation time and
+/// current category.
+async fn routing_runs_match_the_signals(office: &BackOffice) -> bool {
+    office
+        .db
+        .client()
+        .await
+        .query_one(
+            "SELECT (SELECT coalesce(array_agg(x ORDER BY x), '{}') FROM
+                        (SELECT row(d, s.created_at, s.id, s.current_category_id)::text AS x
+                         FROM signals_signal s, unnest(s.current_routing_department_ids) AS d) AS copy)
+                    = (SELECT coalesce(array_agg(x ORDER BY x), '{}') FROM
+                        (SELECT row(department_id, created_at, signal_id, category_id)::text AS x
+                         FROM signals_signal_routing) AS runs)",
+            &[],
+        )
+        .await
+        .expect("routing runs")
+        .get(0)
+}
+
+/// A signal of the merge test: what decides whether a department sees it.
+struct Made {
+    id: i32,
+    created: DateTime<Utc>,
+    /// The sub-category's slug.
+    category: &'static str,
+    state: &'static str,
+    routing: &'static [&'static str],
+}
+
+impl Made {
+    /// ASC sees grofvuil, STW container-is-vol; both see what is routed to them.
+    fn seen_by(&self, departments: &[&str]) -> bool {
+        let by_category = match self.category {
+            "grofvuil" => departments.contains(&"ASC"),
+            "container-is-vol" => departments.contains(&"STW"),
+            _ => false,
+        };
+        by_category || self.routing.iter().any(|d| departments.contains(d))
+    }
+}
+
+/// Every page of `query` for `email` with `page_size`, concatenated.
+async fn all_pages(office: &BackOffice, email: &str, query: &str, page_size: usize) -> Vec<i32> {
+    let mut seen = Vec::new();
+    for page in 1.. {
+        let (status, body) = office
+            .get_as(
+                email,
+                &format!("{LIST}?page_size={page_size}&page={page}&{query}"),
+            )
+            .await;
+        if status == StatusCode::NOT_FOUND {
+            break;
+        }
+        assert_eq!(status, StatusCode::OK, "{query} page {page}: {body}");
+        let ids = ids(&body);
+        assert!(!ids.is_empty(), "{query} page {page}");
+        seen.extend(ids);
+    }
+    seen
+}
+
+/// A department's list in creation order is a merge of one run per visible
+/// category and one per department of the user (V0019); every signal it
+/// may see comes exactly once, in the order of the one walk of the whole
+/// list (`-created_at,-id`, which is not merged), on every page size, with
+/// filters, and after routings, categories and creation times change.
+#[tokio::test]
+async fn a_departments_pages_merge_its_categories_and_routings_in_list_order() {
+    let office = office().await;
+    sql(
+        &office,
+        "INSERT INTO signals_categorydepartment (category_id, department_id, is_responsible, can_view)
+         SELECT c.id, d.id, d.code = 'STW', true FROM signals_category c
+         JOIN signals_category m ON m.id = c.parent_id, signals_department d
+         WHERE m.slug = 'afval' AND ((c.slug = 'grofvuil' AND d.code = 'ASC')
+                                     OR (c.slug = 'container-is-vol' AND d.code = 'STW'))",
+    )
+    .await;
+    employee(&office, "twee@example.org", &["sia_read"], &["ASC", "STW"]).await;
+    employee(&office, "stw@example.org", &["sia_read"], &["STW"]).await;
+
+    let categories = [
+        ("afval", "grofvuil"),
+        ("afval", "container-is-vol"),
+        ("overig", "overig"),
+    ];
+    // Five routings against three categories: every pair occurs twice.
+    let routings: [&[&str]; 5] = [&[], &["STW"], &["ASC"], &["ASC", "STW"], &["OOV"]];
+    let client = office.db.client().await;
+    let mut signals = Vec::new();
+    for i in 0..30 {
+        let category = categories[i % 3];
+        let state = if i % 4 == 0 { "b" } else { "m" };
+        let id = make(
+            &office,
+            Spec {
+                category,
+                state,
+                ..Spec::default()
+            },
+        )
+        .await;
+        let routing = routings[i % 5];
+        if !routing.is_empty() {
+            relate(&office, id, "routing", routing).await;
+        }
+        // Pairs share their creation time: the id decides between them.
+        let created = at("2024-03-01T10:00:00+01:00") + chrono::Duration::hours((i / 2) as i64);
+        client
+            .execute(
+                "UPDATE signals_signal SET created_at = $2 WHERE id = $1",
+                &[&id, &created],
+            )
+            .await
+            .expect("created_at");
+        signals.push(Made {
+            id,
+            created,
+            category: category.1,
+            state,
+            routing,
+        });
+    }
+    assert!(routing_runs_match_the_signals(&office).await);
+
+    let expected = |signals: &[Made], departments: &[&str], state: Option<&str>| {
+        let mut visible: Vec<_> = signals
+            .iter()
+            .filter(|s| s.seen_by(departments) && state.is_none_or(|state| s.state == state))
+            .map(|s| (s.created, s.id))
+            .collect();
+        visible.sort_by(|a, b| b.cmp(a));
+        visible.into_iter().map(|(_, id)| id).collect::<Vec<_>>()
+    };
+    let both = expected(&signals, &["ASC", "STW"], None);
+    assert_eq!(
+        both.len(),
+        26,
+        "all but the four in overig routed nowhere or to OOV"
+    );
+    for size in [1, 4, 7, 100] {
+        assert_eq!(
+            all_pages(&office, "twee@example.org", "", size).await,
+            both,
+            "page size {size}"
+        );
+    }
+    assert_eq!(
+        all_pages(&office, "twee@example.org", "ordering=-created_at,-id", 4).await,
+        both
+    );
+    let mut oldest_first = both.clone();
+    oldest_first.reverse();
+    assert_eq!(
+        all_pages(&office, "twee@example.org", "ordering=created_at", 3).await,
+        oldest_first
+    );
+    let behandeling = expected(&signals, &["ASC", "STW"], Some("b"));
+    assert!(!behandeling.is_empty());
+    assert_eq!(
+        all_pages(&office, "twee@example.org", "status=b", 2).await,
+        behandeling
+    );
+    assert_eq!(
+        all_pages(&office, "stw@example.org", "", 3).await,
+        expected(&signals, &["STW"], None)
+    );
+    let (_, first) = list(&office, "twee@example.org", "").await;
+    assert_eq!(first["count"], 26);
+
+    // A routed signal in a visible category leaves its category: it now
+    // comes from its department's run. A hidden signal is routed to STW,
+    // two routed ones are routed away (one of them stays visible by its
+    // category), one signal becomes the newest.
+    let container = signals[1].id;
+    client
+        .execute(
+            "WITH ca AS (INSERT INTO signals_categoryassignment (_signal_id, category_id)
+                         SELECT $1, c.id FROM signals_category c JOIN signals_category m ON m.id = c.parent_id
+                         WHERE m.slug = 'overig' AND c.slug = 'overig' RETURNING id)
+             UPDATE signals_signal SET category_assignment_id = (SELECT id FROM ca) WHERE id = $1",
+            &[&container],
+        )
+        .await
+        .expect("category");
+    signals[1].category = "overig";
+    relate(&office, signals[5].id, "routing", &["STW"]).await;
+    signals[5].routing = &["STW"];
+    for routed_away in [8, 13] {
+        relate(&office, signals[routed_away].id, "routing", &[]).await;
+        signals[routed_away].routing = &[];
+    }
+    let newest = at("2025-01-01T00:00:00Z");
+    client
+        .execute(
+            "UPDATE signals_signal SET created_at = $2 WHERE id = $1",
+            &[&signals[3].id, &newest],
+        )
+        .await
+        .expect("created_at");
+    signals[3].created = newest;
+    assert!(routing_runs_match_the_signals(&office).await);
+    let both = expected(&signals, &["ASC", "STW"], None);
+    assert_eq!(both[0], signals[3].id);
+    for size in [1, 5, 100] {
+        assert_eq!(
+            all_pages(&office, "twee@example.org", "", size).await,
+            both,
+            "page size {size}"
+        );
+    }
+    assert_eq!(
+        all_pages(&office, "stw@example.org", "", 3).await,
+        expected(&signals, &["STW"], None)
+    );
+    drop(client);
+    office.cleanup().await;
+}
+
 fn claims(email: &str, expires_in: i64) -> Value {
     let now = chrono::Utc::now().timestamp();
     json!({"iss": ISSUER, "aud": AUDIENCE, "sub": email, "email": email, "iat": now, "exp": now + expires_in})

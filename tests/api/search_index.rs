@@ -787,11 +787,20 @@ async fn search_rows_keep_the_hits_order_and_only_what_the_reader_may_see() {
     )
     .await;
     route_to(&pool, routed, &["STW"]).await;
-    let stw = Visibility::Departments(vec![office.department_id("STW").await]);
-    let other = Visibility::Departments(vec![office.department_id("ASC").await]);
+    let client = pool.get().await.expect("connection");
+    let department = async |code| {
+        let departments = vec![office.department_id(code).await];
+        Visibility::Departments {
+            categories: pg::visible_category_ids(&client, &departments)
+                .await
+                .expect("categories"),
+            departments,
+        }
+    };
+    let stw = department("STW").await;
+    let other = department("ASC").await;
     let hits = [routed, hidden, 999_999_999, seen];
 
-    let client = pool.get().await.expect("connection");
     let ids = |rows: Vec<pg::signal_read::SignalRow>| rows.iter().map(|r| r.id).collect::<Vec<_>>();
     assert_eq!(
         ids(visible_signals_by_ids(&client, &hits, &Visibility::All)

@@ -11,7 +11,6 @@ use signalen_api::routing::connection;
 use signalen_api::signal_documents::{Documents, ListItem};
 use signalen_api::{ApiError, BaseUrl, PageRequest};
 use signalen_domain::user::Permission;
-use signalen_infra::pg;
 use signalen_infra::pg::signal_read::{self, Visibility};
 
 use crate::AppState;
@@ -84,11 +83,12 @@ pub async fn search(
     let visibility = Visibility::of(&user);
     let index_visibility = match &visibility {
         Visibility::All => IndexVisibility::All,
-        Visibility::Departments(department_ids) => IndexVisibility::Departments {
-            category_ids: pg::visible_category_ids(&client, department_ids)
-                .await
-                .map_err(ApiError::unexpected)?,
-            department_ids: department_ids.clone(),
+        Visibility::Departments {
+            departments,
+            categories,
+        } => IndexVisibility::Departments {
+            category_ids: categories.clone(),
+            department_ids: departments.clone(),
         },
     };
     let contact_details = user.has(Permission::SIA_CAN_VIEW_CONTACT_DETAILS);

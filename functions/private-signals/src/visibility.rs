@@ -61,6 +61,7 @@ mod tests {
                 .map(|c| (*c).to_owned())
                 .collect::<BTreeSet<_>>(),
             department_ids: vec![3],
+            visible_category_ids: vec![],
         }
     }
 

@@ -102,6 +102,7 @@ mod tests {
                 .map(|p| p.codename().to_owned())
                 .collect::<BTreeSet<_>>(),
             department_ids: vec![],
+            visible_category_ids: vec![],
         }
     }
 

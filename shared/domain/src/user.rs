@@ -88,6 +88,9 @@ pub struct User {
     pub permissions: BTreeSet<String>,
     /// Ids of the departments of the user's profile (visibility, 01 §9.3).
     pub department_ids: Vec<i32>,
+    /// Ids of the categories those departments are responsible for or may
+    /// view, ascending: whose signals the user sees in lists (01 §9.3).
+    pub visible_category_ids: Vec<i32>,
 }
 
 impl User {
@@ -180,6 +183,7 @@ mod tests {
             role_ids: vec![],
             permissions: codenames.iter().map(|c| (*c).to_owned()).collect(),
             department_ids: vec![],
+            visible_category_ids: vec![],
         }
     }
 

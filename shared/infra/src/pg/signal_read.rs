@@ -35,8 +35,12 @@ use super::{Error, GenericClient};
 pub enum Visibility {
     /// Superusers and `sia_can_view_all_categories`.
     All,
-    /// Signals whose category or routing names one of these departments.
-    Departments(Vec<i32>),
+    /// Signals in one of `categories` (those the departments are
+    /// responsible for or may view) or routed to one of `departments`.
+    Departments {
+        departments: Vec<i32>,
+        categories: Vec<i32>,
+    },
 }
 
 impl Visibility {
@@ -44,7 +48,10 @@ impl Visibility {
         if user.sees_all_categories() {
             Visibility::All
         } else {
-            Visibility::Departments(user.department_ids.clone())
+            Visibility::Departments {
+                departments: user.department_ids.clone(),
+                categories: user.visible_category_ids.clone(),
+            }
         }
     }
 }
@@ -293,20 +300,18 @@ impl Conditions {
     }
 
     fn visibility(&mut self, visibility: &Visibility) {
-        let Visibility::Departments(departments) = visibility else {
+        let Visibility::Departments {
+            departments,
+            categories,
+        } = visibility
+        else {
             return;
         };
+        let c = self.bind(categories.clone());
         let d = self.bind(departments.clone());
-        // The array of visible categories is bounded by the number of
-        // categories, so even as a per-row filter it stays small.
-        self.push_keyed(
-            format!(
-                "(s.current_category_id = ANY(ARRAY(SELECT vcd.category_id FROM signals_categorydepartment vcd
-                                                    WHERE vcd.department_id = ANY({d}::int4[])
-                                                      AND (vcd.is_responsible OR vcd.can_view)))
-                  OR s.current_routing_department_ids && {d}::int4[])"
-            ),
-        );
+        self.push_keyed(format!(
+            "(s.current_category_id = ANY({c}::int4[]) OR s.current_routing_department_ids && {d}::int4[])"
+        ));
     }
 
     /// `column = ANY(codes)` and/or `column IS NULL`.
@@ -677,11 +682,14 @@ fn page_ids_sql(
     extra: Option<&str>,
 ) -> (String, Conditions) {
     let mut conditions = Conditions::default();
-    conditions.visibility(query.visibility);
     conditions.filter(query.filter);
     if let Some(clause) = extra {
         conditions.push(Join::NONE, clause.to_owned());
     }
+    if let Some(merge) = DepartmentMerge::of(query) {
+        return merge.page_ids_sql(conditions, limit, offset);
+    }
+    conditions.visibility(query.visibility);
     let mut joins = conditions.joins;
     let order = order_by(query.ordering, &mut joins);
     let limit = conditions.bind(limit);
@@ -692,6 +700,115 @@ fn page_ids_sql(
         conditions.where_sql()
     );
     (sql, conditions)
+}
+
+/// A department's page in the order of creation (the default order) as a
+/// merge of ordered runs (V0019): one per visible category, read from
+/// `signals_signal_current_category_created_idx`, and one per department of
+/// the user, read from `signals_signal_routing`, each already in list order
+/// and holding only visible signals. PostgreSQL merges them lazily (a Merge
+/// Append under the page's LIMIT), so a page reads about its offset plus
+/// its length of entries, where one walk of the whole list in that order
+/// reads every signal the user does not see as well.
+///
+/// A routed signal whose category is visible is left to its category's run,
+/// and one routed to several of the user's departments to the run of the
+/// first of them, so that every signal comes once. Every run carries the
+/// filters; it joins the signal only when there are any.
+struct DepartmentMerge<'a> {
+    departments: &'a [i32],
+    categories: &'a [i32],
+    descending: bool,
+}
+
+impl<'a> DepartmentMerge<'a> {
+    /// Beyond this many runs a walk of the whole list is as cheap: that many
+    /// categories are a large share of all signals, and planning a merge of
+    /// them costs more than it saves.
+    const MAX_RUNS: usize = 32;
+
+    /// The merge for `query`, when it is a department's list in creation order.
+    fn of(query: ListQuery<'a>) -> Option<Self> {
+        let Visibility::Departments {
+            departments,
+            categories,
+        } = query.visibility
+        else {
+            return None;
+        };
+        let descending = match query.ordering {
+            [] => true,
+            [key] if key.field == SortField::CreatedAt => key.descending,
+            _ => return None,
+        };
+        let runs = departments.len() + categories.len();
+        (1..=Self::MAX_RUNS)
+            .contains(&runs)
+            .then_some(DepartmentMerge {
+                departments,
+                categories,
+                descending,
+            })
+    }
+
+    fn page_ids_sql(
+        &self,
+        mut conditions: Conditions,
+        limit: i64,
+        offset: i64,
+    ) -> (String, Conditions) {
+        let direction = if self.descending { "DESC" } else { "ASC" };
+        // `conditions` holds the filters only, so far.
+        let filters: String = conditions
+            .clauses
+            .iter()
+            .map(|c| format!(" AND {c}"))
+            .collect();
+        let joins = conditions.joins.sql();
+        let run_length = conditions.bind(limit.saturating_add(offset));
+        let mut runs = Vec::with_capacity(self.departments.len() + self.categories.len());
+        for category in self.categories {
+            let c = conditions.bind(*category);
+            runs.push(format!(
+                "(SELECT s.created_at, s.id FROM signals_signal s{joins}
+                  WHERE s.current_category_id = {c}{filters}
+                  ORDER BY s.created_at {direction}, s.id {direction} LIMIT {run_length})"
+            ));
+        }
+        let visible = conditions.bind(self.categories.to_vec());
+        for (i, department) in self.departments.iter().enumerate() {
+            let d = conditions.bind(*department);
+            let signal = if filters.is_empty() {
+                String::new()
+            } else {
+                format!(" JOIN signals_signal s ON s.id = r.signal_id{joins}")
+            };
+            let earlier = if i == 0 {
+                String::new()
+            } else {
+                let e = conditions.bind(self.departments[..i].to_vec());
+                format!(
+                    " AND NOT EXISTS (SELECT 1 FROM signals_signal_routing e
+                                      WHERE e.department_id = ANY({e}::int4[])
+                                        AND e.created_at = r.created_at AND e.signal_id = r.signal_id)"
+                )
+            };
+            runs.push(format!(
+                "(SELECT r.created_at, r.signal_id FROM signals_signal_routing r{signal}
+                  WHERE r.department_id = {d}
+                    AND coalesce(r.category_id <> ALL({visible}::int4[]), true){earlier}{filters}
+                  ORDER BY r.created_at {direction}, r.signal_id {direction} LIMIT {run_length})"
+            ));
+        }
+        let limit = conditions.bind(limit);
+        let offset = conditions.bind(offset);
+        let sql = format!(
+            "ARRAY(SELECT u.id FROM ({}) AS u (created_at, id)
+                   ORDER BY u.created_at {direction}, u.id {direction} LIMIT {limit} OFFSET {offset})",
+            runs.join(" UNION ALL ")
+        );
+        (sql, conditions)
+    }
 }
 
 /// The ids of one page of matching signals, in list order. The rows come
@@ -1206,7 +1323,7 @@ pub async fn children_page(
 ) -> Result<Vec<ChildRow>, Error> {
     let (all, departments) = match visibility {
         Visibility::All => (true, Vec::new()),
-        Visibility::Departments(d) => (false, d.clone()),
+        Visibility::Departments { departments, .. } => (false, departments.clone()),
     };
     let statement = client
         .prepare_cached(&format!(
@@ -1432,7 +1549,10 @@ mod tests {
 
     #[test]
     fn counts_come_from_the_key_counts_only_when_every_condition_reads_key_columns() {
-        let departments = || Visibility::Departments(vec![3, 7]);
+        let departments = || Visibility::Departments {
+            departments: vec![3, 7],
+            categories: vec![12, 14],
+        };
         let keyed = SignalFilter {
             status: vec!["m".into(), "b".into()],
             priority: vec!["high".into()],
@@ -1489,6 +1609,90 @@ mod tests {
     }
 
     #[test]
+    fn a_departments_list_in_creation_order_is_a_merge_of_runs() {
+        let departments = Visibility::Departments {
+            departments: vec![3, 7],
+            categories: vec![12, 14, 20],
+        };
+        let gemeld = SignalFilter {
+            status: vec!["m".into()],
+            ..SignalFilter::default()
+        };
+        let query = |visibility, ordering| ListQuery {
+            visibility,
+            filter: &gemeld,
+            ordering,
+        };
+        let oldest_first = [SortKey {
+            field: SortField::CreatedAt,
+            descending: false,
+        }];
+        let by_status = [SortKey {
+            field: SortField::Status,
+            descending: true,
+        }];
+        let two_keys = [
+            SortKey::DEFAULT,
+            SortKey {
+                field: SortField::Id,
+                descending: true,
+            },
+        ];
+        assert!(DepartmentMerge::of(query(&departments, &[])).is_some());
+        assert!(DepartmentMerge::of(query(&departments, &oldest_first)).is_some());
+        assert!(DepartmentMerge::of(query(&departments, &by_status)).is_none());
+        assert!(DepartmentMerge::of(query(&departments, &two_keys)).is_none());
+        assert!(DepartmentMerge::of(query(&Visibility::All, &[])).is_none());
+        let nothing = Visibility::Departments {
+            departments: vec![],
+            categories: vec![],
+        };
+        assert!(DepartmentMerge::of(query(&nothing, &[])).is_none());
+        let many = Visibility::Departments {
+            departments: vec![3],
+            categories: (1..=DepartmentMerge::MAX_RUNS as i32).collect(),
+        };
+        assert!(DepartmentMerge::of(query(&many, &[])).is_none());
+
+        let (sql, conditions) = page_ids_sql(query(&departments, &[]), 50, 100, None);
+        assert_eq!(sql.matches("UNION ALL").count(), 4, "{sql}");
+        // Each run filters (the status is $1), the routed runs on the joined signal.
+        assert_eq!(
+            sql.matches("s.current_state = ANY($1::text[])").count(),
+            5,
+            "{sql}"
+        );
+        assert_eq!(
+            sql.matches("JOIN signals_signal s ON s.id = r.signal_id")
+                .count(),
+            2,
+            "{sql}"
+        );
+        // A signal routed to both departments comes from the first one's run.
+        assert_eq!(
+            sql.matches("NOT EXISTS (SELECT 1 FROM signals_signal_routing e")
+                .count(),
+            1
+        );
+        assert!(
+            sql.contains("ORDER BY u.created_at DESC, u.id DESC"),
+            "{sql}"
+        );
+        // status, run length, three categories, the visible ones, two departments,
+        // the earlier department, limit and offset.
+        assert_eq!(conditions.params.len(), 11);
+
+        let unfiltered = ListQuery {
+            visibility: &departments,
+            filter: &SignalFilter::default(),
+            ordering: &oldest_first,
+        };
+        let (sql, _) = page_ids_sql(unfiltered, 50, 0, None);
+        assert!(!sql.contains("JOIN"), "{sql}");
+        assert!(sql.contains("ORDER BY u.created_at ASC, u.id ASC"), "{sql}");
+    }
+
+    #[test]
     fn contains_patterns_escape_the_like_wildcards() {
         assert_eq!(contains_pattern("Amstel"), "%Amstel%");
         assert_eq!(contains_pattern("50%_a\\b"), "%50\\%\\_a\\\\b%");
@@ -1503,14 +1707,17 @@ mod tests {
             ..SignalFilter::default()
         };
         let mut conditions = Conditions::default();
-        conditions.visibility(&Visibility::Departments(vec![3]));
+        conditions.visibility(&Visibility::Departments {
+            departments: vec![3],
+            categories: vec![12],
+        });
         conditions.filter(&filter);
         let sql = conditions.where_sql();
         assert!(!sql.contains("DROP"), "{sql}");
         assert!(!sql.contains("a@b.nl"), "{sql}");
         assert!(!sql.contains("'1'='1"), "{sql}");
-        assert_eq!(conditions.params.len(), 4);
-        assert!(sql.contains("loc.address_text ILIKE $2"), "{sql}");
+        assert_eq!(conditions.params.len(), 5);
+        assert!(sql.contains("loc.address_text ILIKE $3"), "{sql}");
     }
 
     #[test]

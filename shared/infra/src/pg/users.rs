@@ -11,8 +11,8 @@ use super::{Error, GenericClient};
 /// The users whose username equals `email` case-insensitively — none, one,
 /// or (were the unique index ever dropped) two, so that a caller can tell an
 /// ambiguous login from a clear one (05 §3.2). One query: the user with its
-/// roles, its effective permission codenames (direct and through its roles)
-/// and its profile's departments.
+/// roles, its effective permission codenames (direct and through its roles),
+/// its profile's departments and the categories they see (01 §9.3).
 #[tracing::instrument(skip_all)]
 pub async fn users_by_login(client: &impl GenericClient, email: &str) -> Result<Vec<User>, Error> {
     // Prepared once per connection: every authenticated request runs it,
@@ -37,7 +37,13 @@ pub async fn users_by_login(client: &impl GenericClient, email: &str) -> Result<
                     ARRAY(SELECT pd.department_id
                           FROM users_profile pr
                           JOIN users_profile_departments pd ON pd.profile_id = pr.id
-                          WHERE pr.user_id = u.id ORDER BY pd.department_id) AS department_ids
+                          WHERE pr.user_id = u.id ORDER BY pd.department_id) AS department_ids,
+                    ARRAY(SELECT DISTINCT cd.category_id
+                          FROM users_profile pr
+                          JOIN users_profile_departments pd ON pd.profile_id = pr.id
+                          JOIN signals_categorydepartment cd ON cd.department_id = pd.department_id
+                          WHERE pr.user_id = u.id AND (cd.is_responsible OR cd.can_view)
+                          ORDER BY cd.category_id) AS visible_category_ids
              FROM auth_user u
              WHERE lower(u.username) = lower($1)
              LIMIT 2",
@@ -60,6 +66,7 @@ pub async fn users_by_login(client: &impl GenericClient, email: &str) -> Result<
                     .into_iter()
                     .collect::<BTreeSet<_>>(),
                 department_ids: row.try_get("department_ids")?,
+                visible_category_ids: row.try_get("visible_category_ids")?,
             })
         })
         .collect()
