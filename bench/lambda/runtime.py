@@ -18,7 +18,9 @@ Measured:
             median of `--starts` fresh processes (default 5), each on the
             same machine state;
   per scenario: p50/p99/mean latency (event handed out → response posted),
-            requests/s (sequential), statuses seen;
+            requests/s (sequential), statuses seen, and the function's own
+            CPU time (user + system, all threads) per request — far less
+            sensitive than latency to what else the machine runs;
   rss_peak_kb  VmHWM of the process after all scenarios.
 Standard library only. Bounded: every scenario has its request count, and
 every wait a timeout.
@@ -162,6 +164,14 @@ def peak_rss_kb(pid):
     return None
 
 
+def cpu_seconds(pid):
+    """User + system CPU time of the process so far (all its threads)."""
+    with open(f"/proc/{pid}/stat") as f:
+        # Fields after the command name, which is in parentheses and may hold spaces.
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def stop(server, process):
     process.terminate()
     try:
@@ -207,6 +217,7 @@ def main():
             latencies = []
             statuses = {}
             began = time.perf_counter()
+            cpu_before = cpu_seconds(process.pid)
             for i in range(scenario["requests"]):
                 latency, status = invoke(runtime, events[i % len(events)])
                 latencies.append(latency * 1000)
@@ -214,6 +225,7 @@ def main():
                 if status not in expect:
                     raise SystemExit(f"{scenario['name']}: status {status}, expected {sorted(expect)}")
             elapsed = time.perf_counter() - began
+            cpu = cpu_seconds(process.pid) - cpu_before
             results["scenarios"].append(
                 {
                     "name": scenario["name"],
@@ -222,6 +234,7 @@ def main():
                     "p99_ms": percentile(latencies, 99),
                     "mean_ms": statistics.fmean(latencies),
                     "requests_per_s": scenario["requests"] / elapsed,
+                    "cpu_ms_per_request": cpu * 1000 / scenario["requests"],
                     "statuses": statuses,
                 }
             )
@@ -233,9 +246,10 @@ def main():
         json.dump(results, f, indent=2)
     print(f"{results['binary']}: init median {results['init_ms']['median']:.1f} ms "
           f"(of {starts} starts), peak RSS {results['rss_peak_kb'] / 1024:.1f} MB")
-    print(f"{'scenario':<28} {'requests':>8} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8}")
+    print(f"{'scenario':<28} {'requests':>8} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8} {'cpu ms':>8}")
     for s in results["scenarios"]:
-        print(f"{s['name']:<28} {s['requests']:>8} {s['p50_ms']:>8.2f} {s['p99_ms']:>8.2f} {s['requests_per_s']:>8.0f}")
+        print(f"{s['name']:<28} {s['requests']:>8} {s['p50_ms']:>8.2f} {s['p99_ms']:>8.2f} "
+              f"{s['requests_per_s']:>8.0f} {s['cpu_ms_per_request']:>8.2f}")
 
 
 if __name__ == "__main__":

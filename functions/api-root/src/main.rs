@@ -11,7 +11,7 @@ use api_root::{AppState, router};
 use signalen_infra::config::DatabaseConfig;
 use signalen_infra::{pg, telemetry};
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     telemetry::init();
     let database = DatabaseConfig::from_env().expect("database configuration");

@@ -21,7 +21,7 @@ use signalen_infra::models::ModelStore;
 use signalen_infra::s3::ObjectStore;
 use signalen_infra::{pg, telemetry};
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     telemetry::init();
     let bucket = required("MODELS_BUCKET").expect("models bucket");

@@ -27,7 +27,7 @@ use signalen_infra::config::{DatabaseConfig, S3Config, optional};
 use signalen_infra::s3::ObjectStore;
 use signalen_infra::{aws, pg, telemetry};
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     telemetry::init();
     let database = DatabaseConfig::from_env().expect("database configuration");

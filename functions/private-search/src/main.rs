@@ -19,7 +19,7 @@ use signalen_api::auth::Authenticator;
 use signalen_infra::config::DatabaseConfig;
 use signalen_infra::{pg, telemetry};
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     telemetry::init();
     let database = DatabaseConfig::from_env().expect("database configuration");

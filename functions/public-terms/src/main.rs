@@ -13,7 +13,7 @@ use public_terms::{AppState, router};
 use signalen_infra::config::{DatabaseConfig, optional};
 use signalen_infra::{pg, telemetry};
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     telemetry::init();
     let database = DatabaseConfig::from_env().expect("database configuration");

@@ -29,6 +29,14 @@ pub use pagination::{Page, PageRequest};
 
 /// Serves `router` as a Lambda function behind API Gateway (HTTP API,
 /// payload v2) — and under `cargo lambda watch` locally, which emulates the same.
+///
+/// The HTTP functions call it from a current-thread runtime
+/// (`#[tokio::main(flavor = "current_thread")]`): Lambda hands a process one
+/// request at a time and gives it at most a share of a vCPU at the memory
+/// sizes of template.yaml, so worker threads only add the hand-offs between
+/// them (measured on private-signals' list: 2.5–3.4 → 1.8–2.4 ms of CPU per
+/// request, docs/benchmarks.md). Concurrency inside a request (the count
+/// beside the page) is I/O and needs no second thread.
 pub async fn run(router: axum::Router) -> Result<(), lambda_http::Error> {
     lambda_http::run(router).await
 }
