@@ -31,6 +31,7 @@ mod public_map;
 mod public_signals;
 mod public_terms;
 mod queue;
+mod report_lifecycle;
 mod retention;
 mod search;
 mod search_index;
