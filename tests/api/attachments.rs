@@ -12,14 +12,13 @@ use axum::http::{Method, Request, StatusCode};
 use serde_json::{Value, json};
 use signal_attachments::file::fixtures;
 use signal_attachments::{AppState, Config, router};
-use signalen_api::auth::{AuthConfig, Authenticator, JwksSource};
 use signalen_infra::pg::tokio_postgres::Row;
 use signalen_infra::pg::tokio_postgres::types::ToSql;
 use signalen_infra::s3::ObjectStore;
 use tower::ServiceExt;
 use uuid::Uuid;
 
-use crate::auth::{AUDIENCE, BackOffice, ISSUER, NewUser};
+use crate::auth::{BackOffice, NewUser};
 use crate::helpers::{empty_bucket, test_bucket};
 
 const BASE: &str = "https://api.example.org";
@@ -39,16 +38,7 @@ impl Env {
     async fn with_config(config: Config) -> Self {
         let office = BackOffice::new().await;
         let store = test_bucket().await;
-        let auth = Authenticator::new(
-            &AuthConfig {
-                issuer: ISSUER.into(),
-                verify_audience: true,
-                trusted_audiences: vec![AUDIENCE.into()],
-                jwks: JwksSource::Inline(office.key.jwks()),
-            },
-            office.db.pool.clone(),
-        )
-        .expect("authenticator");
+        let auth = office.authenticator();
         let app = router(AppState {
             pool: office.db.pool.clone(),
             auth,

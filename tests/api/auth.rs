@@ -39,6 +39,21 @@ pub struct NewUser<'a> {
     pub departments: &'a [&'a str],
 }
 
+/// An authenticator for tokens of `key` (issuer and audience of these
+/// tests), looking users up in `pool`.
+fn authenticator(key: &SigningKey, pool: signalen_infra::pg::Pool) -> Authenticator {
+    Authenticator::new(
+        &AuthConfig {
+            issuer: ISSUER.into(),
+            verify_audience: true,
+            trusted_audiences: vec![AUDIENCE.into()],
+            jwks: JwksSource::Inline(key.jwks()),
+        },
+        pool,
+    )
+    .expect("authenticator")
+}
+
 impl BackOffice {
     /// The back office of the `private-admin` router.
     pub async fn new() -> Self {
@@ -59,18 +74,15 @@ impl BackOffice {
     ) -> Self {
         let db = TestDatabase::new().await;
         let key = SigningKey::generate().expect("key");
-        let auth = Authenticator::new(
-            &AuthConfig {
-                issuer: ISSUER.into(),
-                verify_audience: true,
-                trusted_audiences: vec![AUDIENCE.into()],
-                jwks: JwksSource::Inline(key.jwks()),
-            },
-            db.pool.clone(),
-        )
-        .expect("authenticator");
+        let auth = authenticator(&key, db.pool.clone());
         let app = make(db.pool.clone(), auth);
         Self { db, key, app }
+    }
+
+    /// Another authenticator that trusts this back office's key, on its
+    /// database: for the routers of further functions in one test.
+    pub fn authenticator(&self) -> Authenticator {
+        authenticator(&self.key, self.db.pool.clone())
     }
 
     /// A valid token for `email`.

@@ -11,18 +11,24 @@ use signalen_infra::consumer::SqsEvent;
 use signalen_infra::pg;
 use tower::ServiceExt;
 
-/// Creates a signal with the public `POST /signals/v1/public/signals/` of
-/// the real router (no throttle) and returns its id; its `signal.created`
-/// event waits in the outbox for a relay. Fails the test unless the answer
-/// is 201.
-pub async fn citizen_report(pool: &pg::Pool, body: &Value) -> i32 {
-    let app = public_signals::router(public_signals::AppState {
+/// The `public-signals` router on `pool`, without its throttle (tests send
+/// many reports from one address).
+pub fn public_router(pool: &pg::Pool) -> axum::Router {
+    public_signals::router(public_signals::AppState {
         pool: pool.clone(),
         config: Arc::new(public_signals::Config {
             throttle: None,
             ..public_signals::Config::default()
         }),
-    });
+    })
+}
+
+/// Creates a signal with the public `POST /signals/v1/public/signals/` of
+/// the real router (no throttle) and returns its id; its `signal.created`
+/// event waits in the outbox for a relay. Fails the test unless the answer
+/// is 201.
+pub async fn citizen_report(pool: &pg::Pool, body: &Value) -> i32 {
+    let app = public_router(pool);
     let request = Request::post("/signals/v1/public/signals/")
         .header("host", "api.example.org")
         .header("content-type", "application/json")

@@ -23,11 +23,10 @@ use axum::Router;
 use axum::body::{Body, to_bytes};
 use axum::http::{Method, Request, StatusCode};
 use serde_json::{Value, json};
-use signalen_api::auth::{AuthConfig, Authenticator, JwksSource};
 use signalen_infra::s3::ObjectStore;
 use tower::ServiceExt;
 
-use crate::auth::{AUDIENCE, BackOffice, ISSUER, NewUser};
+use crate::auth::{BackOffice, NewUser};
 use crate::fixtures::citizen_report;
 use crate::helpers::{empty_bucket, test_bucket};
 
@@ -657,18 +656,7 @@ impl Api {
         })
         .await;
         let pool = office.db.pool.clone();
-        let auth = || {
-            Authenticator::new(
-                &AuthConfig {
-                    issuer: ISSUER.into(),
-                    verify_audience: true,
-                    trusted_audiences: vec![AUDIENCE.into()],
-                    jwks: JwksSource::Inline(office.key.jwks()),
-                },
-                pool.clone(),
-            )
-            .expect("authenticator")
-        };
+        let auth = || office.authenticator();
         let store = test_bucket().await;
         let admin = private_admin::router(private_admin::AppState {
             pool: pool.clone(),
@@ -681,13 +669,7 @@ impl Api {
             store: store.clone(),
             config: Arc::new(signal_attachments::Config::default()),
         });
-        let public = public_signals::router(public_signals::AppState {
-            pool: pool.clone(),
-            config: Arc::new(public_signals::Config {
-                throttle: None,
-                ..public_signals::Config::default()
-            }),
-        });
+        let public = crate::fixtures::public_router(&pool);
         let terms = public_terms::router(public_terms::AppState {
             pool,
             media_base_url: None,

@@ -609,13 +609,7 @@ fn create_request() -> Request<Body> {
 }
 
 fn public_signals(db: &TestDatabase) -> Router {
-    public_signals::router(public_signals::AppState {
-        pool: db.pool.clone(),
-        config: Arc::new(public_signals::Config {
-            throttle: None,
-            ..public_signals::Config::default()
-        }),
-    })
+    crate::fixtures::public_router(&db.pool)
 }
 
 async fn created_event(db: &TestDatabase) -> (String, Uuid) {

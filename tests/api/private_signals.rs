@@ -1359,13 +1359,7 @@ async fn a_list_item_carries_the_nested_objects_of_the_spec() {
 
 /// A citizen's report through the public router (spec 03 §2.1's body); its id.
 async fn report(office: &BackOffice) -> i32 {
-    let app = public_signals::router(public_signals::AppState {
-        pool: office.db.pool.clone(),
-        config: Arc::new(public_signals::Config {
-            throttle: None,
-            ..public_signals::Config::default()
-        }),
-    });
+    let app = crate::fixtures::public_router(&office.db.pool);
     let body = json!({
         "text": "Naast de container ligt een grote berg afval.",
         "location": {

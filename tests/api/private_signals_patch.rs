@@ -4,8 +4,6 @@
 //! outbox events, permissions, bad input that stores nothing, and the row
 //! lock.
 
-use std::sync::Arc;
-
 use axum::body::{Body, to_bytes};
 use axum::http::{Method, Request, StatusCode};
 use serde_json::{Value, json};
@@ -49,13 +47,7 @@ async fn employee(office: &BackOffice, email: &'static str, permissions: &'stati
 
 /// A citizen's report through the public router; its id.
 async fn report(office: &BackOffice, email: Option<&str>, category: &str) -> i32 {
-    let app = public_signals::router(public_signals::AppState {
-        pool: office.db.pool.clone(),
-        config: Arc::new(public_signals::Config {
-            throttle: None,
-            ..public_signals::Config::default()
-        }),
-    });
+    let app = crate::fixtures::public_router(&office.db.pool);
     let body = json!({
         "text": "Naast de container ligt een grote berg afval.",
         "location": {"geometrie": {"type": "Point", "coordinates": [4.90022563, 52.36768424]},

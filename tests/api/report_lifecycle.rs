@@ -13,10 +13,9 @@ use axum::body::{Body, to_bytes};
 use axum::http::{Method, Request, StatusCode};
 use serde_json::{Value, json};
 use signal_attachments::file::fixtures;
-use signalen_api::auth::{AuthConfig, Authenticator, JwksSource};
 use tower::ServiceExt;
 
-use crate::auth::{AUDIENCE, BackOffice, ISSUER, NewUser};
+use crate::auth::{BackOffice, NewUser};
 use crate::helpers::{empty_bucket, test_bucket};
 
 const BOUNDARY: &str = "----signalenLifecycleBoundary";
@@ -88,25 +87,10 @@ async fn a_citizens_report_with_a_photo_is_handled_to_closure_through_the_http_l
     .await;
     let store = test_bucket().await;
     let pool = office.db.pool.clone();
-    let public = public_signals::router(public_signals::AppState {
-        pool: pool.clone(),
-        config: Arc::new(public_signals::Config {
-            throttle: None,
-            ..public_signals::Config::default()
-        }),
-    });
+    let public = crate::fixtures::public_router(&pool);
     let attachments = signal_attachments::router(signal_attachments::AppState {
         pool: pool.clone(),
-        auth: Authenticator::new(
-            &AuthConfig {
-                issuer: ISSUER.into(),
-                verify_audience: true,
-                trusted_audiences: vec![AUDIENCE.into()],
-                jwks: JwksSource::Inline(office.key.jwks()),
-            },
-            pool.clone(),
-        )
-        .expect("authenticator"),
+        auth: office.authenticator(),
         store: store.clone(),
         config: Arc::new(signal_attachments::Config::default()),
     });

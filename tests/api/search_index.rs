@@ -11,13 +11,12 @@ use private_search::{AppState, Config, router};
 use search_indexer::index::{Change, Outcome};
 use search_indexer::{Indexer, SignalIndex, reindex};
 use serde_json::{Value, json};
-use signalen_api::auth::{AuthConfig, Authenticator, JwksSource};
 use signalen_infra::config::SearchConfig;
 use signalen_infra::pg;
 use signalen_infra::search::SearchClient;
 use tower::ServiceExt;
 
-use crate::auth::{AUDIENCE, BackOffice, ISSUER, NewUser};
+use crate::auth::{BackOffice, NewUser};
 use crate::fixtures::sqs_event;
 use crate::helpers::test_search;
 
@@ -105,16 +104,7 @@ impl SearchEnv {
 }
 
 fn search_app(office: &BackOffice, index: SignalIndex) -> axum::Router {
-    let auth = Authenticator::new(
-        &AuthConfig {
-            issuer: ISSUER.into(),
-            verify_audience: true,
-            trusted_audiences: vec![AUDIENCE.into()],
-            jwks: JwksSource::Inline(office.key.jwks()),
-        },
-        office.db.pool.clone(),
-    )
-    .expect("authenticator");
+    let auth = office.authenticator();
     router(AppState {
         pool: office.db.pool.clone(),
         auth,
