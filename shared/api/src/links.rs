@@ -7,13 +7,6 @@ use axum::extract::FromRequestParts;
 use http::request::Parts;
 use serde::Serialize;
 
-/// The scheme and authority a client reached us under, e.g.
-/// `https://api.example.org` — without a trailing slash.
-///
-/// `API_BASE_URL` (read once) wins when set: behind a CDN or a custom domain
-/// the `Host` API Gateway sees is not the one clients use. Otherwise it is
-/// built from `X-Forwarded-Proto` (set by API Gateway) and `Host`, as Django's
-/// `build_absolute_uri` does behind a proxy.
 /// A HAL link, `{"href": …}`: `T` is the URL (`String`, `&str`), or an
 /// `Option` of one for a link that can be absent (`{"href": null}`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -21,6 +14,13 @@ pub struct Href<T> {
     pub href: T,
 }
 
+/// The scheme and authority a client reached us under, e.g.
+/// `https://api.example.org` — without a trailing slash.
+///
+/// `API_BASE_URL` (read once) wins when set: behind a CDN or a custom domain
+/// the `Host` API Gateway sees is not the one clients use. Otherwise it is
+/// built from `X-Forwarded-Proto` (set by API Gateway) and `Host`, as Django's
+/// `build_absolute_uri` does behind a proxy.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BaseUrl(String);
 
