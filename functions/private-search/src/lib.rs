@@ -27,7 +27,7 @@ use signalen_api::with_common_layers;
 use signalen_domain::user::Permission;
 use signalen_infra::pg;
 
-pub use query::{CreatedAt, Visibility};
+pub use query::CreatedAt;
 
 /// The path of the search endpoint.
 pub const SEARCH: &str = "/signals/v1/private/search";

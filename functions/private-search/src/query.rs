@@ -6,19 +6,7 @@
 
 use search_indexer::schema::fields;
 use serde_json::{Value, json};
-
-/// Which signals a reader may see (spec 01 §9.3, list level).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Visibility {
-    /// `sia_can_view_all_categories` or superuser.
-    All,
-    /// Signals whose current category is one of `category_ids`, or whose
-    /// current routing relation holds one of `department_ids`.
-    Departments {
-        category_ids: Vec<i32>,
-        department_ids: Vec<i32>,
-    },
-}
+use signalen_infra::pg::signal_read::Visibility;
 
 /// A direction of `ordering` (only `created_at` is allowed, as in the reference).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,14 +41,14 @@ pub fn query(q: &str, visibility: &Visibility, with_contact_fields: bool) -> Val
     match visibility {
         Visibility::All => json!({"bool": {"must": [multi_match]}}),
         Visibility::Departments {
-            category_ids,
-            department_ids,
+            departments,
+            categories,
         } => json!({"bool": {
             "must": [multi_match],
             "filter": [{"bool": {
                 "should": [
-                    {"terms": {fields::CATEGORY_ID: category_ids}},
-                    {"terms": {fields::ROUTING_DEPARTMENT_IDS: department_ids}},
+                    {"terms": {fields::CATEGORY_ID: categories}},
+                    {"terms": {fields::ROUTING_DEPARTMENT_IDS: departments}},
                 ],
                 "minimum_should_match": 1,
             }}],
@@ -142,8 +130,8 @@ mod tests {
     #[test]
     fn department_visibility_is_a_filter_on_category_or_routing() {
         let visibility = Visibility::Departments {
-            category_ids: vec![12, 13],
-            department_ids: vec![3],
+            departments: vec![3],
+            categories: vec![12, 13],
         };
         let q = query("container", &visibility, false);
         let should = &q["bool"]["filter"][0]["bool"]["should"];

@@ -14,7 +14,7 @@ use signalen_domain::user::Permission;
 use signalen_infra::pg::signal_read::{self, Visibility};
 
 use crate::AppState;
-use crate::query::{self, Visibility as IndexVisibility};
+use crate::query;
 
 const SEARCH_UNAVAILABLE: &str = "De zoekdienst is tijdelijk niet bereikbaar.";
 
@@ -81,18 +81,8 @@ pub async fn search(
     let client = connection(&state.pool).await?;
     // One decision for both: the index's filter and the rows' check.
     let visibility = Visibility::of(&user);
-    let index_visibility = match &visibility {
-        Visibility::All => IndexVisibility::All,
-        Visibility::Departments {
-            departments,
-            categories,
-        } => IndexVisibility::Departments {
-            category_ids: categories.clone(),
-            department_ids: departments.clone(),
-        },
-    };
     let contact_details = user.has(Permission::SIA_CAN_VIEW_CONTACT_DETAILS);
-    let query = query::query(&parameters.q, &index_visibility, contact_details);
+    let query = query::query(&parameters.q, &visibility, contact_details);
 
     let search = state.index.client();
     let alias = state.index.alias();
