@@ -778,17 +778,21 @@ async fn search_rows_keep_the_hits_order_and_only_what_the_reader_may_see() {
     .await;
     route_to(&pool, routed, &["STW"]).await;
     let client = pool.get().await.expect("connection");
-    let department = async |code| {
-        let departments = vec![office.department_id(code).await];
-        Visibility::Departments {
-            categories: pg::visible_category_ids(&client, &departments)
-                .await
-                .expect("categories"),
-            departments,
-        }
+    // The visibility of an employee of the department, as the handlers
+    // decide it: from the user the per-request lookup loads.
+    let department = async |email: &'static str, code: &'static str| {
+        office
+            .user(NewUser {
+                email,
+                departments: &[code],
+                ..NewUser::default()
+            })
+            .await;
+        let users = pg::users_by_login(&client, email).await.expect("user");
+        Visibility::of(&users[0])
     };
-    let stw = department("STW").await;
-    let other = department("ASC").await;
+    let stw = department("stw@example.org", "STW").await;
+    let other = department("asc@example.org", "ASC").await;
     let hits = [routed, hidden, 999_999_999, seen];
 
     let ids = |rows: Vec<pg::signal_read::SignalRow>| rows.iter().map(|r| r.id).collect::<Vec<_>>();

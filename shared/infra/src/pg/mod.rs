@@ -51,7 +51,6 @@ pub use reports::{
 };
 pub use search::{
     IndexedCategory, IndexedSignal, indexed_signals_after, indexed_signals_by_ids, signal_count,
-    visible_category_ids,
 };
 pub use seed::{SHIPPED_TAXONOMY, SeedReport, seed};
 pub use signal_update::{

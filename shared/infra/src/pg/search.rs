@@ -141,27 +141,3 @@ fn indexed_signal(row: &tokio_postgres::Row) -> Result<IndexedSignal, Error> {
         address_text: row.try_get("address_text")?,
     })
 }
-
-/// The categories whose signals users of `department_ids` see in lists:
-/// linked with `is_responsible` or `can_view` (01 §9.3).
-#[tracing::instrument(skip_all)]
-pub async fn visible_category_ids(
-    client: &impl GenericClient,
-    department_ids: &[i32],
-) -> Result<Vec<i32>, Error> {
-    let rows = client
-        .query(
-            &client
-                .prepare_cached(
-                    "SELECT DISTINCT category_id FROM signals_categorydepartment
-                     WHERE department_id = ANY($1) AND (is_responsible OR can_view)
-                     ORDER BY category_id",
-                )
-                .await?,
-            &[&department_ids],
-        )
-        .await?;
-    rows.iter()
-        .map(|row| row.try_get(0).map_err(Error::from))
-        .collect()
-}
