@@ -776,13 +776,14 @@ impl<'a> DepartmentMerge<'a> {
             ));
         }
         let visible = conditions.bind(self.categories.to_vec());
+        // The routed runs read the signal only for the filters.
+        let signal = if filters.is_empty() {
+            String::new()
+        } else {
+            format!(" JOIN signals_signal s ON s.id = r.signal_id{joins}")
+        };
         for (i, department) in self.departments.iter().enumerate() {
             let d = conditions.bind(*department);
-            let signal = if filters.is_empty() {
-                String::new()
-            } else {
-                format!(" JOIN signals_signal s ON s.id = r.signal_id{joins}")
-            };
             let earlier = if i == 0 {
                 String::new()
             } else {
