@@ -207,15 +207,9 @@ async fn a_citizens_report_with_a_photo_is_handled_to_closure_through_the_http_l
 
     // 5. Handled: in behandeling with a note, another category, afgehandeld.
     let patch = async |body: Value| {
-        call(
-            &office.app,
-            Method::PATCH,
-            &detail_path,
-            Some(office.token(HANDLER)),
-            "application/json",
-            body.to_string().into_bytes(),
-        )
-        .await
+        office
+            .send_json_as(HANDLER, Method::PATCH, &detail_path, &body)
+            .await
     };
     for step in [
         json!({"status": {"state": "b", "text": "We gaan ermee aan de slag."},
