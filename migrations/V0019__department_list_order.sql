@@ -6,7 +6,7 @@
 -- walk of signals_signal_list_idx, testing each entry's category and routing: page 34 of a
 -- department that sees 7,460 of 100,000 signals walked 22,800 entries (3 ms). The page is now a
 -- merge of ordered runs, one per visible category and one per department the user belongs to
--- (shared/infra/src/pg/signal_read.rs, `department_merge`), each of which reads only entries
+-- (`DepartmentMerge` in shared/infra/src/pg/signal_read.rs), each of which reads only entries
 -- that are visible, so a page costs its offset plus its length, whatever the share.
 --
 --   signals_signal_current_category_created_idx gains the id (the list's second key, so that a
